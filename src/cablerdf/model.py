@@ -204,7 +204,9 @@ class Paragraph:
     marking: str | None  # what stands inside the portion marking, upper case: "SBU", "S/NF"
     text: str  # the text after number and marking, page breaks removed, white space folded
     span: Span  # where the paragraph (number and marking included) stands in the body
-    removed: tuple[Span, ...] = ()  # page-break, SECTION and banner lines inside ``span``
+    # what page rendering put inside ``span`` and the text leaves out: page-break, SECTION
+    # and banner lines, page headers and footers, stray pilcrows, tab-row line-end backslashes
+    removed: tuple[Span, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -1,0 +1,527 @@
+"""Lines, removed lines, headings and numbered paragraph starts of a cable body.
+
+The building blocks of :mod:`cablerdf.parsing.body`. Everything here works on character
+offsets into the body text and never changes the text: a "line" is a span of the body
+(between line breaks, or cut at a keyword glued into a line), and what is not cable text
+(page-break lines, repeated banners, page headers) is a list of removed spans.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cablerdf.model import Span
+
+# ---------------------------------------------------------------------------------------------
+# Text helpers
+
+
+def fold(text: str) -> str:
+    """Fold every run of white space to one space and strip both ends."""
+    return " ".join(text.split())
+
+
+def merge_spans(spans: list[Span]) -> list[Span]:
+    """Sort spans and merge the ones that overlap or touch."""
+    out: list[Span] = []
+    for sp in sorted(spans, key=lambda x: (x.start, x.end)):
+        if sp.end <= sp.start:
+            continue
+        if out and sp.start <= out[-1].end:
+            out[-1] = Span(out[-1].start, max(out[-1].end, sp.end))
+        else:
+            out.append(sp)
+    return out
+
+
+def _span_end(span: Span) -> int:
+    return span.end
+
+
+def overlapping(removed: Sequence[Span], start: int, end: int) -> Sequence[Span]:
+    """The spans of a sorted, non-overlapping list that meet ``[start, end)``."""
+    lo = bisect.bisect_right(removed, start, key=_span_end)
+    hi = lo
+    while hi < len(removed) and removed[hi].start < end:
+        hi += 1
+    return removed[lo:hi]
+
+
+def covering(removed: Sequence[Span], pos: int) -> Span | None:
+    """The span of a sorted, non-overlapping list that holds offset ``pos``, if any."""
+    i = bisect.bisect_right(removed, pos, key=_span_end)
+    if i < len(removed) and removed[i].start <= pos:
+        return removed[i]
+    return None
+
+
+def cut(body: str, start: int, end: int, removed: Sequence[Span]) -> str:
+    """The text of ``body[start:end]`` without the removed spans (each replaced by a space).
+
+    ``removed`` must be sorted and non-overlapping (see :func:`merge_spans`).
+    """
+    if not removed:
+        return body[start:end]
+    parts: list[str] = []
+    pos = start
+    for span in overlapping(removed, start, end):
+        s, e = max(span.start, start), min(span.end, end)
+        if e <= s or s < pos:
+            continue
+        parts.append(body[pos:s])
+        parts.append(" ")
+        pos = e
+    parts.append(body[pos:end])
+    return "".join(parts)
+
+
+@dataclass(frozen=True)
+class Line:
+    """A line of the body: ``[start, end)``, without its line break."""
+
+    start: int
+    end: int
+
+    def text(self, body: str) -> str:
+        return body[self.start : self.end]
+
+    def is_blank(self, body: str) -> bool:
+        return not body[self.start : self.end].strip()
+
+
+def split_lines(body: str, cuts: set[int] | frozenset[int] = frozenset()) -> list[Line]:
+    """Cut the body at its line breaks and at the extra ``cuts`` offsets."""
+    lines: list[Line] = []
+    pos = 0
+    extra = sorted(cuts)
+    k = 0
+    while pos <= len(body):
+        nl = body.find("\n", pos)
+        end = len(body) if nl < 0 else nl
+        while k < len(extra) and extra[k] <= pos:
+            k += 1
+        start = pos
+        while k < len(extra) and extra[k] < end:
+            lines.append(Line(start, extra[k]))
+            start = extra[k]
+            k += 1
+        lines.append(Line(start, end))
+        if nl < 0:
+            break
+        pos = nl + 1
+    return lines
+
+
+# ---------------------------------------------------------------------------------------------
+# Portion markings
+
+_MARK_CORE = (
+    r"(?:TS|SBU|U|C|S)"
+    r"(?:[ \t]*//?[ \t]*(?:REL(?:[ \t]+(?:TO[ \t]+)?[A-Z]{2,}(?:[ \t]*(?:,|/|AND)[ \t]*[A-Z]{2,})*)?"
+    r"|NF|NOFORN|FOUO|OC|ORCON|PROPIN|SBU|[A-Z]{2,8}))*"
+)
+#: A portion marking after a paragraph number: case-insensitive, "(" may be missing.
+NUMBER_MARKING = re.compile(r"\(?[ \t]*(?P<m>" + _MARK_CORE + r")[ \t]*\)", re.IGNORECASE)
+#: A portion marking opening an unnumbered block: upper case, in parentheses.
+BLOCK_MARKING = re.compile(r"[ \t]*\([ \t]*(?P<m>" + _MARK_CORE + r")[ \t]*\)")
+
+
+def normalize_marking(raw: str) -> str:
+    """Upper-case a marking and fold its white space: ``C/Rel Aus`` -> ``C/REL AUS``."""
+    return fold(raw).upper()
+
+
+# ---------------------------------------------------------------------------------------------
+# Lines that are not cable text
+
+_CLASS_WORD = (
+    r"(?:T[ ]?O[ ]?P[ ]S[ ]?E[ ]?C[ ]?R[ ]?E[ ]?T|S[ ]?E[ ]?C[ ]?R[ ]?E[ ]?T"
+    r"|C[ ]?O[ ]?N[ ]?F[ ]?I[ ]?D[ ]?E[ ]?N[ ]?T[ ]?I[ ]?A[ ]?L"
+    r"|U[ ]?N[ ]?C[ ]?L[ ]?A[ ]?S[ ]?S[ ]?I[ ]?F[ ]?I[ ]?E[ ]?D|UNCLAS|LIMITED[ ]OFFICIAL[ ]USE)"
+)
+_SPACED_CLASS = r"(?:S E C R E T|C O N F I D E N T I A L|U N C L A S S I F I E D|T O P S E C R E T)"
+_HANDLING = (
+    r"(?:E[ ]?F[ ]?T[ ]?O|SENSITIVE|NOFORN|SIPDIS|EXDIS|NODIS|LIMDIS|FOR[ ]OFFICIAL[ ]USE[ ]ONLY)"
+)
+#: A classification banner line: ``S E C R E T SECTION 01 OF 05 LA PAZ 003400``.
+BANNER = re.compile(
+    r"[ \t]*(?:"
+    r"(?:" + _SPACED_CLASS + r"|UNCLAS(?:SIFIED)?|LIMITED OFFICIAL USE)"
+    r"(?:[ \t]+" + _HANDLING + r")*(?:[ \t]+SECTION[ \t]+\d+[ \t]+OF[ \t]+\d+)?"
+    r"(?:[ \t]+[A-Z][A-Z .'/-]*?)?(?:[ \t]+\d+)?"
+    r"|" + _CLASS_WORD + r"(?:[ \t]+" + _HANDLING + r")*"
+    r"(?:[ \t]+SECTION[ \t]+\d+[ \t]+OF[ \t]+\d+)?[ \t]+[A-Z][A-Z .'/-]*?[ \t]+\d+"
+    r"|"
+    + _CLASS_WORD
+    + r"(?:[ \t]+"
+    + _HANDLING
+    + r")*(?:[ \t]+SECTION[ \t]+\d+[ \t]+OF[ \t]+\d+)?"
+    r")[ \t]*\\?[ \t]*"
+)
+_BANNER_NUMBER = re.compile(r"(\d+)[ \t]*\\?[ \t]*$")
+
+#: A page-break line: ``LA PAZ 00003400 002 OF 005``, ``ASTANA 00000395  001.2 OF 002``.
+PAGE_BREAK_LINE = re.compile(
+    r"[ \t]*[A-Z][A-Z .'/-]*?[ \t]+\d{8}[ \t]+\d{3}(?:\.\d)?[ \t]+OF[ \t]+\d{3}[ \t]*\\?[ \t]*"
+)
+#: A page-break printed inside a line (text flattened onto one line).
+PAGE_BREAK_INLINE = re.compile(
+    r"(?<![\w])(?:[A-Z][A-Z.'/-]*[ \t]){1,3}[ \t]*\d{8}[ \t]+\d{3}(?:\.\d)?[ \t]+OF[ \t]+\d{3}\b"
+)
+#: A printout page header: ``PAGE 03 HARARE 05461 01 OF 02 271458Z``.
+PAGE_HEADER = re.compile(
+    r"[ \t]*PAGE[ \t]+\d+[ \t]+[A-Z][A-Z .'/-]*?[ \t]+\d+(?:[ \t]+\d+[ \t]+OF[ \t]+\d+)?"
+    r"[ \t]+\d{6}Z\b[ \t]*"
+)
+_SECTION_LINE = re.compile(r"[ \t]*SECTION[ \t]+\d+[ \t]+OF[ \t]+\d+[ \t]*\\?[ \t]*")
+_ROUTING_LINE = re.compile(
+    r"[ \t]*(?:(?:INFO|ACTION|ORIGIN)[ \t]+[A-Z]{1,5}-\d\d\b.*"
+    r"|-{6,}[0-9A-F]{6}[ \t]+\d{6}Z?[ \t]*/\d+.*|[A-Z]{3}\d{4}[ \t]*)"
+)
+#: A preamble printed again on one line inside the body (newspaper edits, lower case).
+_PREAMBLE_AGAIN = re.compile(
+    r"[ \t]*(?:c o n f i d e n t i a l|s e c r e t|u n c l a s|unclas\w*|confidential|secret)\b"
+    r".{0,200}?\b(?:e\.o\.|tags:|subject:)",
+    re.IGNORECASE,
+)
+_CAPTION_WORD_LINE = re.compile(
+    r"[ \t]*(?:SIPDIS|NOFORN|SENSITIVE|EXDIS|NODIS|LIMDIS)[ \t]*\\?[ \t]*"
+)
+_CLASS_ONLY_LINE = re.compile(r"[ \t]*(?:" + _CLASS_WORD + r")(?:[ \t]+[A-Z0-9]+)?[ \t]*\\?[ \t]*")
+_FOOTER_TAIL = re.compile(r"[ \t]{2,}(?:" + _CLASS_WORD + r")[ \t]*\\?[ \t]*$")
+_BACKSLASH_TAIL = re.compile(r"[ \t]*\\[ \t]*$")
+#: A line of dashes (or "=", or spaced dashes) under or around a heading.
+DASH_LINE = re.compile(r"[ \t]*(?:[-=_\u2010-\u2015][ \t]*){3,}")
+_PUNCT_LINE = re.compile(r"[ \t]*+(?:[.\-_=*~#\u2010-\u2015]++[ \t]*+)++")
+
+
+def banner_match(text: str) -> re.Match[str] | None:
+    """Match a whole line as a classification banner."""
+    if len(text) > 160:
+        return None
+    return BANNER.fullmatch(text)
+
+
+def banner_number(text: str) -> int | None:
+    """The cable number printed at the end of a banner line, if any."""
+    m = _BANNER_NUMBER.search(text)
+    return int(m.group(1)) if m else None
+
+
+def is_page_break(text: str) -> bool:
+    return PAGE_BREAK_LINE.fullmatch(text) is not None
+
+
+def is_dash_line(text: str) -> bool:
+    return DASH_LINE.fullmatch(text) is not None
+
+
+def is_punct_line(text: str) -> bool:
+    """A line of punctuation only (``.``, ``-``): debris between paragraphs."""
+    return _PUNCT_LINE.fullmatch(text) is not None
+
+
+def tab_row_body(body: str, lines: list[Line]) -> bool:
+    """True when most lines end with a backslash (a database row with escaped newlines)."""
+    filled = [ln for ln in lines if not ln.is_blank(body)]
+    if len(filled) < 4:
+        return False
+    tails = sum(1 for ln in filled if _BACKSLASH_TAIL.search(ln.text(body)))
+    return tails * 2 >= len(filled)
+
+
+def removed_in_line(body: str, line: Line, tab_row: bool) -> list[Span]:
+    """What of one line of the paragraph zone is not cable text.
+
+    Whole lines: page breaks, SECTION lines, banners and bare classification words, page
+    headers, routing-office lines, bare caption words (SIPDIS). Parts of lines: a page
+    header at the start, a page-footer classification glued at the end, a page break
+    printed inline, and the escaped-newline backslash of tab-row bodies.
+    """
+    text = line.text(body)
+    if not text.strip():
+        return []
+    whole = Span(line.start, line.end)
+    if (
+        _PREAMBLE_AGAIN.match(text)
+        or len(text) <= 200
+        and (
+            is_page_break(text)
+            or _SECTION_LINE.fullmatch(text)
+            or banner_match(text)
+            or _CLASS_ONLY_LINE.fullmatch(text)
+            or _ROUTING_LINE.fullmatch(text)
+            or _CAPTION_WORD_LINE.fullmatch(text)
+            or PAGE_HEADER.fullmatch(text)
+        )
+    ):
+        return [whole]
+    spans: list[Span] = []
+    head = PAGE_HEADER.match(text)
+    lead = 0
+    if head:
+        lead = head.end()
+        rest = _ROUTING_LINE.fullmatch(text, lead)
+        if rest:
+            return [whole]
+        spans.append(Span(line.start, line.start + lead))
+    for m in PAGE_BREAK_INLINE.finditer(text, lead):
+        spans.append(Span(line.start + m.start(), line.start + m.end()))
+    tail_end = len(text)
+    if tab_row:
+        m_bs = _BACKSLASH_TAIL.search(text)
+        if m_bs:
+            spans.append(Span(line.start + m_bs.start(), line.end))
+            tail_end = m_bs.start()
+    m_ft = _FOOTER_TAIL.search(text[:tail_end])
+    if m_ft and text[: m_ft.start()].strip():
+        spans.append(Span(line.start + m_ft.start(), line.start + tail_end))
+    return spans
+
+
+# ---------------------------------------------------------------------------------------------
+# Numbered paragraph starts
+
+#: A paragraph number: optional pilcrow, number, then "." or ")" or a marking.
+PARA_START = re.compile(
+    r"(?:(?P<pre>\([ \t]*" + _MARK_CORE + r"[ \t]*\))[ \t]*(?=\d))?"
+    r"(?P<pil>Â?¶[ \t]*)?(?<![\w.,/$%:#&+=-])(?P<num>\d{1,3})"
+    r"(?:(?P<sep>[ \t]*\.(?!\d)|[ \t]*\))[ \t]*|[ \t]*(?=\(|[A-Za-z/]{1,12}\)))"
+    r"(?P<mark>\(?[ \t]*" + _MARK_CORE + r"[ \t]*\))?",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"[.!?:;\"'”’)\]][ \t]+$|[ \t]{2,}$|-{3,}[ \t]*$|^[ \t]*$")
+
+
+@dataclass(frozen=True)
+class Start:
+    """An accepted numbered paragraph start."""
+
+    start: int  # where the pilcrow or number begins
+    body_start: int  # after the number and marking
+    number: str
+    marking: str | None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    start: int
+    body_start: int
+    number: int
+    pilcrow: bool
+    marking: str | None
+    separator: str | None
+    line_start: bool
+    inline_ok: bool
+    empty: bool = False  # nothing follows the number on its line
+
+
+def find_candidates(
+    body: str, lines: list[Line], zone: tuple[int, int], removed: list[Span]
+) -> list[Candidate]:
+    """Every place in the zone that looks like a paragraph number."""
+    out: list[Candidate] = []
+    zs, ze = zone
+    for line in lines:
+        if line.end <= zs or line.start >= ze:
+            continue
+        text = body[line.start : min(line.end, ze)]
+        offset = line.start
+        for m in PARA_START.finditer(text):
+            pos = offset + m.start()
+            if pos < zs or covering(removed, pos) is not None:
+                continue
+            mark_raw = m.group("mark")
+            sep = m.group("sep")
+            if m.group("pre"):
+                if mark_raw or sep is None or sep.strip() != ".":
+                    continue
+                mark_raw = m.group("pre")
+            if sep is None and not mark_raw:
+                continue
+            if sep is not None and sep.strip() == ")" and not mark_raw:
+                continue
+            before = cut(body, line.start, pos, removed)
+            line_start = not before.strip()
+            inline_ok = bool(_SENTENCE_END.search(before))
+            marking = None
+            if mark_raw:
+                mm = NUMBER_MARKING.fullmatch(mark_raw.strip())
+                marking = normalize_marking(mm.group("m")) if mm else None
+            out.append(
+                Candidate(
+                    start=pos,
+                    body_start=offset + m.end(),
+                    number=int(m.group("num")),
+                    pilcrow=m.group("pil") is not None,
+                    marking=marking,
+                    separator=sep.strip() if sep else None,
+                    line_start=line_start,
+                    inline_ok=inline_ok,
+                    empty=not mark_raw and not text[m.end() :].strip(),
+                )
+            )
+    return out
+
+
+def accept_starts(
+    cands: list[Candidate],
+) -> tuple[list[Start], list[tuple[int, str, int, int]]]:
+    """Keep the candidates that continue the paragraph sequence.
+
+    Numbers go up by one; a gap of up to two is allowed for a marked or pilcrowed number,
+    and a number may repeat or go back only when it carries a portion marking at the start
+    of a line. A lower unmarked number opens a list inside the current paragraph, whose
+    items then are not paragraphs. Returns the starts and notes
+    ``(offset, kind, expected number, printed number)`` about
+    gaps and repeats.
+    """
+    starts: list[Start] = []
+    notes: list[tuple[int, str, int, int]] = []
+    last: int | None = None
+    sub: int | None = None
+    prev: Candidate | None = None
+    for k, c in enumerate(cands):
+        strong = c.marking is not None or c.pilcrow
+        ok = False
+        kind = ""
+        if not c.line_start:
+            ok = (
+                strong
+                and (c.pilcrow or c.inline_ok)
+                and (c.number == (last + 1 if last is not None else 1))
+            )
+        elif last is None:
+            ok = c.number == 1 or (strong and c.number <= 9)
+            if not ok and strong:
+                # a text that begins in mid-cable: the next number must follow
+                ok = any(
+                    d.line_start and d.number == c.number + 1 and (d.marking or d.pilcrow)
+                    for d in cands[k + 1 : k + 40]
+                )
+        elif c.number == last + 1:
+            in_list = sub is not None and c.number == sub + 1
+            ok = not (in_list and (c.marking is None or not _same_style(c, prev)))
+        elif last + 1 < c.number <= last + 3:
+            ok = strong and not c.empty and _same_style(c, prev)
+            kind = "gap"
+        elif c.number <= last:
+            ok = c.marking is not None and _same_style(c, prev)
+            kind = "repeat"
+            if not ok:
+                sub = c.number
+                continue
+        if sub is not None and not ok and c.line_start and c.number == sub + 1:
+            sub = c.number
+            continue
+        if ok:
+            if kind:
+                notes.append((c.start, kind, (last or 0) + 1, c.number))
+            starts.append(Start(c.start, c.body_start, str(c.number), c.marking))
+            last = c.number
+            sub = None
+            prev = c
+    return starts, notes
+
+
+def _same_style(c: Candidate, prev: Candidate | None) -> bool:
+    """The number is printed like the previous paragraph's (pilcrow, "." or ")")."""
+    if prev is None:
+        return True
+    return (c.separator or "") == (prev.separator or "") and (c.pilcrow or not prev.pilcrow)
+
+
+# ---------------------------------------------------------------------------------------------
+# Headings
+
+_FLAT_HEADING = re.compile(
+    r"[ \t]*(?:(?:[-=]{3,}+[ \t]*+)++(?P<h1>[^-=\s].{0,90}?)[ \t]*(?:[-=]{3,}+[ \t]*+)*+"
+    r"|(?P<h2>[^-=\s].{0,90}?)[ \t]*(?:[-=]{3,}+[ \t]*+)++)"
+)
+_TRAILING_FRAMED = re.compile(
+    r"[ \t]+(?:[-=]{3,}+[ \t]*+)++[^-=\n]{0,40}?[A-Za-z][^-=\n]{0,80}?(?:[ \t]*+[-=]{3,}+)++[ \t]*$"
+)
+_AFTER_SENTENCE = r"(?:(?<=[.!?\"”)])|(?<=END SUMMARY)|(?<=END COMMENT))[ \t]+"
+_TRAILING_UNDERLINED = re.compile(
+    _AFTER_SENTENCE + r"(?P<h>(?:[A-Z]\.|[^.!?\n]){3,90}?\??)[ \t]+(?:[-=]{3,}+[ \t]*+)++$"
+)
+_TRAILING_OVERLINED = re.compile(
+    _AFTER_SENTENCE + r"(?P<d>(?:[-=]{3,}+[ \t]*+)++)(?P<h>(?:[A-Z]\.|[^.!?\n-]){3,90}?\??)[ \t]*$"
+)
+_BULLET = re.compile(r"[ \t]*(?:[-*•o][ \t]|--|[A-Za-z][.)][ \t]|\([A-Za-z0-9]{1,3}\)[ \t])")
+_REDACTION_ONLY = re.compile(r"[ \t]*[Xx]{5,}[ \t]*")
+_ABBREVIATION_END = re.compile(r"\b(?:[A-Z]\.){2,}$")
+_END_WORDS = re.compile(r"(?:END|BEGIN)\b", re.IGNORECASE)
+_HEAD_TAIL = re.compile(
+    r"(?:[.!?\"”)\]]|END\s+SUMMARY\.?|END\s+COMMENT\.?)[ \t]+(?P<h>[^.!?\n]+?)[ \t]*$"
+)
+
+
+def redaction_only(text: str) -> bool:
+    """A line that holds only a redaction mark (``XXXXXXXXXXXX``)."""
+    return _REDACTION_ONLY.fullmatch(text) is not None
+
+
+def heading_like(text: str, *, allow_comma: bool = False, framed: bool = False) -> bool:
+    """A short line that could be a section heading (``framed``: dashes under it)."""
+    s = text.strip()
+    if not s or len(s) > 100 or len(s.split()) > 14:
+        return False
+    ellipsis = framed and (s.endswith("...") or _ABBREVIATION_END.search(s) is not None)
+    if (s[-1] in ".;" and not ellipsis) or (s[-1] in "!?" and not framed):
+        return False
+    if s[-1] == "," and not allow_comma:
+        return False
+    if _BULLET.match(s) or _REDACTION_ONLY.fullmatch(s):
+        return False
+    if PARA_START.match(s) and PARA_START.match(s).group("sep"):  # type: ignore[union-attr]
+        return False
+    return any(ch.isalpha() for ch in s)
+
+
+def flat_heading(text: str) -> bool:
+    """A heading flattened onto one line with its dashes: ``OBJECTIVES ----------``."""
+    m = _FLAT_HEADING.fullmatch(text)
+    return m is not None and heading_like(m.group("h1") or m.group("h2"), allow_comma=True)
+
+
+def trailing_framed(text: str) -> re.Match[str] | None:
+    """A dash-framed heading at the end of a line: ``... [...]. -------- Training --------``."""
+    return _TRAILING_FRAMED.search(text)
+
+
+def trailing_heading(text: str, paragraph_has_lower: bool) -> int | None:
+    """Where a heading flattened onto the end of a paragraph's last line begins, if any.
+
+    ``... End Summary. SAME FACES, FEWER CHAIRS: CONGRESS GIVES CABINET LINEUP`` (capitals
+    after a sentence in a mixed-case paragraph), or a short phrase set off by two or more
+    spaces after the last sentence (``...him.    First Meeting since the Election``).
+    """
+    framed = trailing_framed(text)
+    if framed:
+        return framed.start()
+    underlined = _TRAILING_UNDERLINED.search(text)
+    if underlined and heading_like(underlined.group("h"), allow_comma=True, framed=True):
+        return underlined.start("h")
+    overlined = _TRAILING_OVERLINED.search(text)
+    if overlined and heading_like(overlined.group("h"), allow_comma=True, framed=True):
+        return overlined.start("d")
+    m = _HEAD_TAIL.search(text)
+    if not m:
+        return None
+    head = m.group("h")
+    words = head.split()
+    if not 2 <= len(words) <= 12 or _END_WORDS.match(head.strip()):
+        return None
+    if head.strip()[-1] in ",;":
+        return None
+    gap = text[m.start("h") - 2 : m.start("h")]
+    upper = not any(ch.islower() for ch in head) and sum(ch.isupper() for ch in head) >= 4
+    if upper and paragraph_has_lower:
+        return m.start("h")
+    if gap == "  " and any(ch.isupper() for ch in head[:1]):
+        return m.start("h")
+    return None
