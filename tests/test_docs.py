@@ -6,7 +6,7 @@ import re
 
 from conftest import REPO
 
-CODE = re.compile(r'"((?:reader|header|body|parse|id|references|mapping|convert|export|store|fetch|archive|validate)\.[a-z0-9-]+)"')
+CODE = re.compile(r'"((?:reader|header|body|parse|id|references|mapping|convert|export|store|query|fetch|archive|validate|serve|site)\.[a-z0-9-]+)"')
 
 
 def emitted_codes() -> set[str]:
