@@ -460,6 +460,15 @@ def convert(
     run = _Run(out, options, on_diagnostic or (lambda d: None))
     previous = _old_manifest(out)
     out.mkdir(parents=True, exist_ok=True)
+    for partial in export.remove_partial_files(out):
+        run.note(
+            Diagnostic(
+                Severity.INFO,
+                "convert.partial-file-removed",
+                "a temporary file left by an interrupted run was removed",
+                str(partial),
+            )
+        )
     with contextlib.ExitStack() as stack:
         pool = None
         if options.jobs > 1:

@@ -378,6 +378,19 @@ def cable_file(reference_id: str, suffix: str) -> PurePosixPath:
     return PurePosixPath("cables", shard, name + suffix)
 
 
+def remove_partial_files(folder: Path) -> list[Path]:
+    """Remove the temporary files an interrupted run left (``.NAME.*.tmp``), and name them.
+
+    :class:`AtomicWriter` writes nothing else with that pattern, so nothing else is touched.
+    """
+    removed = []
+    for tmp in sorted(folder.rglob(".*.tmp")):
+        if tmp.is_file() and not tmp.is_symlink():
+            tmp.unlink()
+            removed.append(tmp)
+    return removed
+
+
 def write_atomic(path: Path, data: bytes) -> str:
     """Write ``data`` to ``path`` through a temporary file in the same folder and a rename,
     so that ``path`` is either absent, the old file, or the whole new file. Returns the
