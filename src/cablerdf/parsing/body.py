@@ -79,7 +79,7 @@ class BodyLayout:
 # Preamble keywords
 
 _KEYWORD_AT_LINE = {
-    "eo": re.compile(r"[ \t]*¶?[ \t]*(?:E\.?[ \t]?O\.?)[ \t]*\d{4,5}", re.IGNORECASE),
+    "eo": re.compile(r"[ \t]*(?:¶[ \t]*)?(?:E\.?[ \t]?O\.?)[ \t]*\d{4,5}", re.IGNORECASE),
     "tags": re.compile(r"[ \t]*(?:(?i:TAGS?)[ \t]*:|TAGS?[ \t]+(?=[A-Z]))"),
     "subject": re.compile(r"[ \t]*SUBJ(?:ECT)?[ \t]*:", re.IGNORECASE),
     "ref": re.compile(
@@ -99,8 +99,8 @@ _KEYWORD_GLUED = {
 }
 _ZONE_END = re.compile(
     r"¶[ \t]*\d|^[ \t]*1[ \t]*\.[ \t]+\S"
-    r"|^[ \t]*\d{1,3}[ \t]*[.)]?[ \t]*\((?:U|SBU|C|S|TS)[)/]"
-    r"|(?<=[ \t]{2})1[ \t]*[.)]?[ \t]*\((?:U|SBU|C|S|TS)[)/]",
+    r"|^[ \t]*\d{1,3}[ \t]*(?:[.)][ \t]*)?\((?:U|SBU|C|S|TS)[)/]"
+    r"|(?<=[ \t]{2})1[ \t]*(?:[.)][ \t]*)?\((?:U|SBU|C|S|TS)[)/]",
     re.MULTILINE,
 )
 _GLUED_CAPTION = re.compile(r"(?<=\d)[ \t]*(?=SIPDIS|NOFORN|SENSITIVE|EXDIS|NODIS|LIMDIS)")
@@ -108,7 +108,7 @@ _CAPTION_WORD = re.compile(r"[ \t]*(?:SIPDIS|NOFORN|SENSITIVE|EXDIS|NODIS|LIMDIS
 _TAG_LIST = re.compile(
     r"[ \t]*[A-Z0-9][A-Z0-9_&/-]{0,11}(?:[ \t,]+[A-Z0-9][A-Z0-9_&/-]{0,11})*[ \t,]*"
 )
-_REF_LABEL = re.compile(r"[ \t]*¶?[ \t]*(?:\([A-Z]\)|[A-Z][.)])[ \t]")
+_REF_LABEL = re.compile(r"[ \t]*(?:¶[ \t]*)?(?:\([A-Z]\)|[A-Z][.)])[ \t]")
 _NUMBERS_ONLY = re.compile(r"[\d \t.,;:/-]+")
 _REASON_START = re.compile(r"\(?[a-hA-H](?:[ \t]*(?:,|/|and|AND)[ \t]*[a-hA-H])*\)|1\.[45]\b")
 _BACKSLASH = re.compile(r"[ \t]*\\[ \t]*$")
@@ -134,9 +134,12 @@ _STARS = re.compile(r"\*{3,}")
 _FRAME_LINE = re.compile(r"[ \t]*\n[ \t]*[-=*]{3,}[-=* \t]*(?=\n|$)")
 _SIGNATURE_TAIL = re.compile(r"[ \t]*(?:\.|##)?[ \t]*\\?")
 _BLANK_LINE = re.compile(r"\n[ \t\\]*\n")
+_NEWLINE = re.compile(r"\n")
 
+# Blanks around an optional token are written so that each blank is matched one way only
+# (``[ \t]*(?:¶[ \t]*)?``, not ``[ \t]*¶?[ \t]*``): a long run of blanks then fails in linear time.
 _ANY_KEYWORD = re.compile(
-    r"[ \t]*¶?[ \t]*(?:E\.?[ \t]?O|TAG|SUBJ|REF|\(|CLASSIFIED|DERIVED)", re.IGNORECASE
+    r"[ \t]*(?:¶[ \t]*)?(?:E\.?[ \t]?O|TAG|SUBJ|REF|\(|CLASSIFIED|DERIVED)", re.IGNORECASE
 )
 
 
@@ -507,8 +510,10 @@ _BOILERPLATE_BEFORE = re.compile(r"(?:[\"“*][ \t*\"“]*)$")
 _BOILERPLATE_MORE = re.compile(r"[ \t]*(?:\*{3,}|[Xx]{5,}\**(?:[ \t]+[a-z]{1,4}\b)?)")
 _URL_TAIL = re.compile(r"[a-z0-9_./?=&%#:\"”<>-]+|.*[_/].*")
 _CAMEL = re.compile(r"(?P<tail>[a-z]+)(?P<n>[A-Z][A-Za-z'’-]+)")
+# Searched along a line: starting only where a run of blanks starts keeps the same leftmost match
+# and makes a long run of blanks fail in linear time.
 _TAIL_DEBRIS = re.compile(
-    r"(?:[ \t]+(?:NNNN|BT)\b.*|[ \t]+\d{4}[A-Z]{3,}\d+[ \t]*-.*|(?:[ \t]++[\d/:.-]++)++|[ \t]*[\"”])"
+    r"(?<![ \t])(?:[ \t]+(?:NNNN|BT)\b.*|[ \t]+\d{4}[A-Z]{3,}\d+[ \t]*-.*|(?:[ \t]++[\d/:.-]++)++|[ \t]*[\"”])"
     r"[ \t]*$"
 )
 _TRAILER_DEBRIS = [
@@ -894,12 +899,11 @@ def _headings(zone: _Zone, starts: list[Start]) -> list[Span]:
         else:
             spans.append(sp)
     # dashes printed before a run-on paragraph number
+    idx_starts = [zone.lines[i].start for i in idx]
     for st in starts:
-        hit = next(
-            (zone.lines[i] for i in idx if zone.lines[i].start <= st.start < zone.lines[i].end),
-            None,
-        )
-        if hit is not None:
+        at = bisect.bisect_right(idx_starts, st.start) - 1
+        hit = zone.lines[idx[at]] if at >= 0 else None
+        if hit is not None and st.start < hit.end:
             lead = body[hit.start : st.start]
             if lead.strip() and is_dash_line(lead):
                 spans.append(_tight(body, hit.start, st.start))
@@ -1044,12 +1048,15 @@ def _numbered(
     paras: list[Paragraph] = []
     extra_heads: list[Span] = []
     bounds = sorted({st.start for st in starts} | {h.start for h in heads} | {zone.hi})
+    head_at: dict[int, Span] = {}
+    for head in heads:
+        head_at.setdefault(head.start, head)
     for st in starts:
-        nxt = next(b for b in bounds if b > st.start)
+        nxt = bounds[bisect.bisect_right(bounds, st.start)]
         end = _trim_end(zone, st.body_start, nxt)
         end = max(end, st.body_start)
         followed = nxt < zone.hi
-        dash_head = next((h for h in heads if h.start == nxt), None)
+        dash_head = head_at.get(nxt)
         look_end = end
         if (
             dash_head is not None
@@ -1269,8 +1276,14 @@ def _diag(
     return Diagnostic(severity=severity, code=code, message=message, line=line, hint=hint)
 
 
-def _line_no(body: str, pos: int) -> int:
-    return body.count("\n", 0, pos) + 1
+def _line_breaks(body: str) -> list[int]:
+    """The offsets of the line breaks of ``body``, in order (for :func:`_line_no`)."""
+    return [m.start() for m in _NEWLINE.finditer(body)]
+
+
+def _line_no(breaks: list[int], pos: int) -> int:
+    """The 1-based line of offset ``pos``, given the body's :func:`_line_breaks`."""
+    return bisect.bisect_left(breaks, pos) + 1
 
 
 def lay_out_body(body: str) -> tuple[BodyLayout, list[Diagnostic]]:
@@ -1293,6 +1306,7 @@ def lay_out_body(body: str) -> tuple[BodyLayout, list[Diagnostic]]:
                 "nothing to lay out; check the reader's body split",
             )
         ]
+    breaks = _line_breaks(body)
     raw_lines = split_lines(body)
     zm = _ZONE_END.search(body)
     zone_end = zm.start() if zm else len(body)
@@ -1324,9 +1338,9 @@ def lay_out_body(body: str) -> tuple[BodyLayout, list[Diagnostic]]:
         diags.append(
             _diag(
                 "body.preamble-repeated",
-                f"the preamble is printed again at body line {_line_no(body, gap_end)}",
+                f"the preamble is printed again at body line {_line_no(breaks, gap_end)}",
                 "the fields are read from the second, complete copy",
-                line=_line_no(body, gap_end),
+                line=_line_no(breaks, gap_end),
             )
         )
     elif second is not None:
@@ -1335,10 +1349,10 @@ def lay_out_body(body: str) -> tuple[BodyLayout, list[Diagnostic]]:
         diags.append(
             _diag(
                 "body.appended-text",
-                f"another cable's text begins at body line {_line_no(body, hi)}",
+                f"another cable's text begins at body line {_line_no(breaks, hi)}",
                 "only the text before it is laid out as this cable",
                 Severity.WARNING,
-                line=_line_no(body, hi),
+                line=_line_no(breaks, hi),
             )
         )
     fields: dict[str, str] = {}
@@ -1388,10 +1402,10 @@ def lay_out_body(body: str) -> tuple[BodyLayout, list[Diagnostic]]:
         diags.append(
             _diag(
                 f"body.paragraph-number-{kind}",
-                f"paragraph numbering {word} at body line {_line_no(body, pos)}: "
+                f"paragraph numbering {word} at body line {_line_no(breaks, pos)}: "
                 f"expected {expected}, found {printed}",
                 "the number is kept as printed",
-                line=_line_no(body, pos),
+                line=_line_no(breaks, pos),
             )
         )
     prefixes = [(st.start, st.body_start) for st in starts]

@@ -191,7 +191,9 @@ _CAPTION_WORD_LINE = re.compile(
     r"[ \t]*(?:SIPDIS|NOFORN|SENSITIVE|EXDIS|NODIS|LIMDIS)[ \t]*\\?[ \t]*"
 )
 _CLASS_ONLY_LINE = re.compile(r"[ \t]*(?:" + _CLASS_WORD + r")(?:[ \t]+[A-Z0-9]+)?[ \t]*\\?[ \t]*")
-_FOOTER_TAIL = re.compile(r"[ \t]{2,}(?:" + _CLASS_WORD + r")[ \t]*\\?[ \t]*$")
+# The blank run is taken from its first blank only, and the blanks around the optional
+# backslash are matched one way only: a long run of blanks fails in linear time.
+_FOOTER_TAIL = re.compile(r"(?<![ \t])[ \t]{2,}(?:" + _CLASS_WORD + r")[ \t]*(?:\\[ \t]*)?$")
 _BACKSLASH_TAIL = re.compile(r"[ \t]*\\[ \t]*$")
 #: A line of dashes (or "=", or spaced dashes) under or around a heading.
 DASH_LINE = re.compile(r"[ \t]*(?:[-=_\u2010-\u2015][ \t]*){3,}")
@@ -294,6 +296,9 @@ PARA_START = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"[.!?:;\"'”’)\]][ \t]+$|[ \t]{2,}$|-{3,}[ \t]*$|^[ \t]*$")
+_SENTENCE_END_WINDOW = 16
+"""Characters before a candidate that decide :data:`_SENTENCE_END` (any number from 5 on
+gives the same answer as the whole text before it: a longer blank tail ends a sentence)."""
 
 
 @dataclass(frozen=True)
@@ -330,6 +335,13 @@ def find_candidates(
             continue
         text = body[line.start : min(line.end, ze)]
         offset = line.start
+        text_end = len(text.rstrip())
+        # The text before each candidate, kept as it grows along the line: whether it has
+        # any non-blank character, and its last characters (enough for _SENTENCE_END).
+        # Candidates are never inside a removed span, so the cut can be taken piecewise.
+        seen = line.start
+        nonblank = False
+        tail = ""
         for m in PARA_START.finditer(text):
             pos = offset + m.start()
             if pos < zs or covering(removed, pos) is not None:
@@ -344,9 +356,12 @@ def find_candidates(
                 continue
             if sep is not None and sep.strip() == ")" and not mark_raw:
                 continue
-            before = cut(body, line.start, pos, removed)
-            line_start = not before.strip()
-            inline_ok = bool(_SENTENCE_END.search(before))
+            piece = cut(body, seen, pos, removed)
+            seen = pos
+            nonblank = nonblank or bool(piece.strip())
+            tail = (tail + piece)[-_SENTENCE_END_WINDOW:]
+            line_start = not nonblank
+            inline_ok = bool(_SENTENCE_END.search(tail))
             marking = None
             if mark_raw:
                 mm = NUMBER_MARKING.fullmatch(mark_raw.strip())
@@ -361,7 +376,7 @@ def find_candidates(
                     separator=sep.strip() if sep else None,
                     line_start=line_start,
                     inline_ok=inline_ok,
-                    empty=not mark_raw and not text[m.end() :].strip(),
+                    empty=not mark_raw and m.end() >= text_end,
                 )
             )
     return out

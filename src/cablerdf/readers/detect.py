@@ -44,7 +44,9 @@ _MARKERS = tuple(
         r"^[ \t]*FM[ \t]+[A-Z]{2,}",
         r"^[ \t]*REF(?:S|TEL)?:",
         r"^[ \t]*(?i:classified[ \t]+by)\b",
-        r"^[ \t]*(?:<a [^>\n]{0,80}>)?¶?[ \t]*\d{1,2}\.[ \t]*\([A-Z/ ]{1,12}\)",
+        # Each blank before the number can be matched one way only (no backtracking over a
+        # run of blanks): the optional anchor and pilcrow come with their own blanks.
+        r"^[ \t]*(?:<a [^>\n]{0,80}>¶?[ \t]*|¶[ \t]*)?\d{1,2}\.[ \t]*\([A-Z/ ]{1,12}\)",
         r"<a id='par\w{1,4}'",
     )
 )

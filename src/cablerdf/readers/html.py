@@ -40,11 +40,22 @@ def _parse(data: bytes) -> Any:
 
 
 def _text(element: Any) -> str:
-    """The text of an element as a browser renders it: tags dropped, ``<br>`` a line break."""
-    for br in element.iter("br"):
-        br.tail = "\n" + (br.tail or "")
-    text = etree.tostring(element, method="text", encoding="unicode", with_tail=False)
-    return str(text).replace("\r\n", "\n").replace("\r", "\n")
+    """The text of an element as a browser renders it: tags dropped, ``<br>`` a line break.
+
+    The tree is only read, never changed: lxml refuses to store text holding a control
+    character XML forbids (a form feed, say), which a page may nevertheless contain.
+    """
+    parts: list[str] = []
+    for event, node in etree.iterwalk(element, events=("start", "end", "comment", "pi")):
+        if event == "start":
+            parts.append(node.text or "")
+            continue
+        if node is element:
+            continue
+        if event == "end" and node.tag == "br":
+            parts.append("\n")
+        parts.append(node.tail or "")
+    return "".join(parts).replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _classes(element: Any) -> list[str]:
