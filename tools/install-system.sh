@@ -5,6 +5,7 @@
 #   default-jre-headless  Java for Jena (only when no java is on the PATH)
 #   nodejs, npm           Node.js for the npm checkers (only when no node is on the PATH)
 #   python3-venv          only when this python3 cannot create a virtual environment
+#   chromium, chromium-driver  the headless browser of tests/test_browser.py (selenium)
 # Idempotent and quiet: does nothing, and runs no apt, when all of these are present.
 # Usage: sudo bash tools/install-system.sh
 set -euo pipefail
@@ -27,6 +28,8 @@ elif ! command -v npm >/dev/null 2>&1; then
     exit 1
 fi
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || packages+=(python3-venv)
+[[ -x /usr/bin/chromium ]] || packages+=(chromium)
+[[ -x /usr/bin/chromedriver ]] || packages+=(chromium-driver)
 
 if [[ ${#packages[@]} -eq 0 ]]; then
     exit 0

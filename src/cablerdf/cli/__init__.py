@@ -17,7 +17,14 @@ from __future__ import annotations
 import click
 
 from cablerdf import __version__
+from cablerdf.cli.archive import archive
+from cablerdf.cli.convert import convert
+from cablerdf.cli.fetch import fetch
 from cablerdf.cli.parse import parse
+from cablerdf.cli.serve import serve
+from cablerdf.cli.site import site
+from cablerdf.cli.store import load, query
+from cablerdf.cli.validate import validate
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -25,8 +32,11 @@ from cablerdf.cli.parse import parse
 def main() -> None:
     """cablerdf: the Cablegate cables as linked data.
 
-    Read cables in every published form, parse them into records, and map them to RDF.
+    Read cables in every published form, parse them into records, map them to RDF,
+    validate every graph against SHACL shapes, and export, load, query and serve the result.
     """
 
 
-main.add_command(parse)
+# In the order of the pipeline: sources, records, graphs, stores, the web, the archive.
+for command in (fetch, parse, convert, validate, load, query, serve, site, archive):
+    main.add_command(command)
