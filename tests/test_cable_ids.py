@@ -52,13 +52,13 @@ def test_default_index_is_loaded_once() -> None:
     assert default_index() is default_index()
 
 
-# -- the malformed IDs the brief and the corpus README name ------------------------------
+# -- the malformed IDs the issue and the corpus README name ------------------------------
 
 MALFORMED = [
     ("7575LIBREVILLE1895", "75LIBREVILLE1895"),
     ("08ECTION01OF02MANAMA492", "08MANAMA492"),
     ("08SCTION02OF02SAOPAULO335", "08SAOPAULO335"),
-    # The brief expected 08BISHKEK21. The index says otherwise: 08SECTION01GF02BISHIEK21 was
+    # The issue suggested 08BISHKEK21. The index says otherwise: 08SECTION01GF02BISHIEK21 was
     # created in October 2008, 08BISHKEK21 is not published, and 08BISHKEK1021 is, created
     # that month; the station's serials reached 1000 in October. The garble ate "0010" of
     # "001021"; the lost-digits rule (same station, year and month, same ending) finds it.
