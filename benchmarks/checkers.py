@@ -34,7 +34,7 @@ C4O = "http://purl.org/spar/c4o/"
 PO = "http://www.essepuntato.it/2008/12/pattern#"
 PARAGRAPHS = 24  # 4 triples a paragraph + 4 for the cable = 100 triples a cable
 TEXT = (
-    "1. (C) Ambassador met the Minister on {n} March; the Minister said \\\"we will see\\\"."
+    '1. (C) Ambassador met the Minister on {n} March; the Minister said \\"we will see\\".'
     "\\nSECOND LINE: caf\\u00E9, Malm\\u00F6, \\u00AB\\u00A0quoted\\u00A0\\u00BB and a tab\\t."
 )
 
@@ -89,8 +89,10 @@ def timed(label: str, triples: int, check: Callable[[], None]) -> None:
     check()
     seconds, cpu = time.perf_counter() - start, _children_cpu() - cpu_start
     rate = triples / seconds / 1000
-    print(f"{label:<34} {triples:>9,} triples {seconds:7.2f} s wall {cpu:7.2f} s CPU "
-          f"{rate:6.0f} k triples/s")
+    print(
+        f"{label:<34} {triples:>9,} triples {seconds:7.2f} s wall {cpu:7.2f} s CPU "
+        f"{rate:6.0f} k triples/s"
+    )
 
 
 def main() -> None:
@@ -105,8 +107,10 @@ def main() -> None:
         nt = directory / "synthetic.nt"
         start = time.perf_counter()
         triples = write_ntriples(nt, args.triples)
-        print(f"wrote {nt.name}: {triples:,} triples, {nt.stat().st_size / 1e6:.0f} MB "
-              f"in {time.perf_counter() - start:.1f} s")
+        print(
+            f"wrote {nt.name}: {triples:,} triples, {nt.stat().st_size / 1e6:.0f} MB "
+            f"in {time.perf_counter() - start:.1f} s"
+        )
         timed("serdi (-i ntriples)", triples, lambda: check_serdi(nt, "nt"))
         timed("Jena riot (tools/riot-validate nt)", triples, lambda: check_riot(nt, "nt"))
         timed("N3.js (tools/n3-validate)", triples, lambda: check_n3(nt))

@@ -69,8 +69,14 @@ def _run(command: list[str], path: Path, what: str, gunzip: bool = False) -> Non
             returncode, errors = _run_gunzipped(command, path)
         else:
             result = subprocess.run(
-                command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE, text=True, timeout=TIMEOUT, check=False, cwd=REPO,
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+                timeout=TIMEOUT,
+                check=False,
+                cwd=REPO,
             )
             returncode, errors = result.returncode, result.stderr
     except subprocess.TimeoutExpired as err:
@@ -92,8 +98,12 @@ def _run_gunzipped(command: list[str], path: Path) -> tuple[int, str]:
     ) as unzip:
         assert unzip.stdout is not None and unzip.stderr is not None
         with subprocess.Popen(
-            command, stdin=unzip.stdout, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            text=True, cwd=REPO,
+            command,
+            stdin=unzip.stdout,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=REPO,
         ) as checker:
             unzip.stdout.close()  # the checker alone reads it: gzip stops when the checker does
             try:

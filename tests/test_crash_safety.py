@@ -25,7 +25,16 @@ ENV = {**os.environ, "SOURCE_DATE_EPOCH": "1300000000"}
 
 def convert(out: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "cablerdf.cli", "convert", str(SAMPLE), "--out", str(out), "--quiet"],
+        [
+            sys.executable,
+            "-m",
+            "cablerdf.cli",
+            "convert",
+            str(SAMPLE),
+            "--out",
+            str(out),
+            "--quiet",
+        ],
         env=ENV,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

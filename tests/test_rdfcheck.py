@@ -56,59 +56,96 @@ VALID = [("valid.nt", "nt"), ("valid.ttl", "ttl"), ("valid.nq", "nq")]
 
 # (fixture, syntax, {checker: pattern its message must match})
 BROKEN: list[tuple[str, str, dict[str, str]]] = [
-    ("missing-final-dot.nt", "nt", {
-        "serdi": r"missing-final-dot\.nt:3:\d+: unexpected end of file",
-        "riot": r"missing-final-dot\.nt:3:1: error: Triple not terminated by DOT",
-        "n3": r"missing-final-dot\.nt:3:1: error: Expected punctuation",
-    }),
-    ("raw-newline-in-literal.nt", "nt", {
-        "serdi": r"raw-newline-in-literal\.nt:1:\d+: line end in short string",
-        "riot": r"raw-newline-in-literal\.nt:2:1: error: Broken token \(newline\)",
-        "n3": r"raw-newline-in-literal\.nt:1:\d+: error: Unexpected \"\"FIRST\"",
-    }),
-    ("raw-newline-in-literal.ttl", "ttl", {
-        "serdi": r"raw-newline-in-literal\.ttl:3:\d+: line end in short string",
-        "riot": r"raw-newline-in-literal\.ttl:4:1: error: Broken token \(newline\)",
-        "n3": r"raw-newline-in-literal\.ttl:3:\d+: error: Unexpected \"\"FIRST\"",
-    }),
-    ("undefined-prefix.ttl", "ttl", {
-        # serdi names neither file nor position for this one.
-        "serdi": r"undefined namespace prefix `schema:position'",
-        "riot": r"undefined-prefix\.ttl:4:5: error: Undefined prefix: schema",
-        "n3": r"undefined-prefix\.ttl:4:5: error: Undefined prefix \"schema:\"",
-    }),
-    ("iri-with-space.nt", "nt", {
-        "serdi": r"iri-with-space\.nt:2:\d+: invalid IRI character",
-        "riot": r"iri-with-space\.nt:2:\d+: error: Bad character in IRI \(space\)",
-        "n3": r"iri-with-space\.nt:2:1: error: Unexpected \"<https://cables\.example\.org/cable/06\"",
-    }),
-    ("iri-with-space.ttl", "ttl", {
-        "serdi": r"iri-with-space\.ttl:3:\d+: invalid IRI character",
-        "riot": r"iri-with-space\.ttl:3:\d+: error: Bad character in IRI \(space\)",
-        "n3": r"iri-with-space\.ttl:3:1: error: Unexpected \"<https://cables\.example\.org/cable/06\"",
-    }),
-    ("bad-language-tag.nt", "nt", {
-        "serdi": r"bad-language-tag\.nt:1:\d+: missing ';' or '\.'",
-        "riot": r"bad-language-tag\.nt:1:105: error: Triple not terminated by DOT: \[UNDERSCORE\]",
-        "n3": r"bad-language-tag\.nt:1:105: error: Unexpected \"_US\"",
-    }),
-    ("bad-language-tag.ttl", "ttl", {
-        "serdi": r"bad-language-tag\.ttl:3:\d+: missing ';' or '\.'",
-        "riot": r"bad-language-tag\.ttl:3:82: error: Triples not terminated by DOT",
-        "n3": r"bad-language-tag\.ttl:3:82: error: Unexpected \"_US\"",
-    }),
+    (
+        "missing-final-dot.nt",
+        "nt",
+        {
+            "serdi": r"missing-final-dot\.nt:3:\d+: unexpected end of file",
+            "riot": r"missing-final-dot\.nt:3:1: error: Triple not terminated by DOT",
+            "n3": r"missing-final-dot\.nt:3:1: error: Expected punctuation",
+        },
+    ),
+    (
+        "raw-newline-in-literal.nt",
+        "nt",
+        {
+            "serdi": r"raw-newline-in-literal\.nt:1:\d+: line end in short string",
+            "riot": r"raw-newline-in-literal\.nt:2:1: error: Broken token \(newline\)",
+            "n3": r"raw-newline-in-literal\.nt:1:\d+: error: Unexpected \"\"FIRST\"",
+        },
+    ),
+    (
+        "raw-newline-in-literal.ttl",
+        "ttl",
+        {
+            "serdi": r"raw-newline-in-literal\.ttl:3:\d+: line end in short string",
+            "riot": r"raw-newline-in-literal\.ttl:4:1: error: Broken token \(newline\)",
+            "n3": r"raw-newline-in-literal\.ttl:3:\d+: error: Unexpected \"\"FIRST\"",
+        },
+    ),
+    (
+        "undefined-prefix.ttl",
+        "ttl",
+        {
+            # serdi names neither file nor position for this one.
+            "serdi": r"undefined namespace prefix `schema:position'",
+            "riot": r"undefined-prefix\.ttl:4:5: error: Undefined prefix: schema",
+            "n3": r"undefined-prefix\.ttl:4:5: error: Undefined prefix \"schema:\"",
+        },
+    ),
+    (
+        "iri-with-space.nt",
+        "nt",
+        {
+            "serdi": r"iri-with-space\.nt:2:\d+: invalid IRI character",
+            "riot": r"iri-with-space\.nt:2:\d+: error: Bad character in IRI \(space\)",
+            "n3": r"iri-with-space\.nt:2:1: error: Unexpected \"<https://cables\.example\.org/cable/06\"",
+        },
+    ),
+    (
+        "iri-with-space.ttl",
+        "ttl",
+        {
+            "serdi": r"iri-with-space\.ttl:3:\d+: invalid IRI character",
+            "riot": r"iri-with-space\.ttl:3:\d+: error: Bad character in IRI \(space\)",
+            "n3": r"iri-with-space\.ttl:3:1: error: Unexpected \"<https://cables\.example\.org/cable/06\"",
+        },
+    ),
+    (
+        "bad-language-tag.nt",
+        "nt",
+        {
+            "serdi": r"bad-language-tag\.nt:1:\d+: missing ';' or '\.'",
+            "riot": r"bad-language-tag\.nt:1:105: error: Triple not terminated by DOT: \[UNDERSCORE\]",
+            "n3": r"bad-language-tag\.nt:1:105: error: Unexpected \"_US\"",
+        },
+    ),
+    (
+        "bad-language-tag.ttl",
+        "ttl",
+        {
+            "serdi": r"bad-language-tag\.ttl:3:\d+: missing ';' or '\.'",
+            "riot": r"bad-language-tag\.ttl:3:82: error: Triples not terminated by DOT",
+            "n3": r"bad-language-tag\.ttl:3:82: error: Unexpected \"_US\"",
+        },
+    ),
 ]
 
 # (fixture, pattern the jsonld-safe message must match)
 JSONLD_BROKEN = [
-    ("undefined-term.jsonld",
-     r"undefined-term\.jsonld:5:3: error: .*invalid property.*\"classification\""),
-    ("bad-language-tag.jsonld",
-     r"bad-language-tag\.jsonld:4:\d+: error: .*invalid @language value"),
-    ("iri-with-space.jsonld",
-     r"iri-with-space\.jsonld:3:9: error: .*relative @id reference"),
-    ("iri-with-brace.jsonld",
-     r"iri-with-brace\.jsonld: error: Unexpected .* in the N-Quads that toRDF produced"),
+    (
+        "undefined-term.jsonld",
+        r"undefined-term\.jsonld:5:3: error: .*invalid property.*\"classification\"",
+    ),
+    (
+        "bad-language-tag.jsonld",
+        r"bad-language-tag\.jsonld:4:\d+: error: .*invalid @language value",
+    ),
+    ("iri-with-space.jsonld", r"iri-with-space\.jsonld:3:9: error: .*relative @id reference"),
+    (
+        "iri-with-brace.jsonld",
+        r"iri-with-brace\.jsonld: error: Unexpected .* in the N-Quads that toRDF produced",
+    ),
     ("not-json.jsonld", r"not-json\.jsonld:5:1: error: not JSON"),
     ("relative-iri.jsonld", r"context-with-base\.jsonld sets @base"),
 ]
@@ -181,7 +218,7 @@ def _tricky_dataset(texts: list[str]) -> ox.Dataset:
 
 
 TRICKY_TEXTS = [
-    "".join(chr(c) for c in range(0x20)) + '\x7f"\\\'',
+    "".join(chr(c) for c in range(0x20)) + "\x7f\"\\'",
     "\u0085\u2028\u2029\ufeff\U0001f600\U0010fffd",
     "e\u0301 \u05e9\u05dc\u05d5\u05dd \u0627\u0644\u0633\u0644\u0627\u0645",
     "",
@@ -254,7 +291,7 @@ def test_riot_rejects_non_bmp_iri_characters(tmp_path: Path) -> None:
     """
     path = tmp_path / "emoji-iri.nt"
     path.write_text(
-        "<https://cables.example.org/tag/\U0001f600> <http://purl.org/dc/terms/title> \"x\" .\n",
+        '<https://cables.example.org/tag/\U0001f600> <http://purl.org/dc/terms/title> "x" .\n',
         encoding="utf-8",
     )
     check_serdi(path, "nt")
@@ -267,7 +304,9 @@ def test_riot_rejects_non_bmp_iri_characters(tmp_path: Path) -> None:
 TEXT = st.text(alphabet=st.characters(blacklist_characters="\ufffd"), max_size=40)
 
 
-@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(texts=st.lists(TEXT, min_size=1, max_size=60))
 def test_accepts_any_correctly_escaped_text(texts: list[str], tmp_path: Path) -> None:
     """Whatever the text, N-Triples and Turtle that escape it correctly pass every checker."""
@@ -358,8 +397,12 @@ def test_missing_npm_packages_fail(wrapper: str, tmp_path: Path) -> None:
     node = shutil.which("node")
     assert node is not None, "Node.js is not installed; run: sudo bash tools/install-system.sh"
     result = subprocess.run(
-        [node, str(copy), str(DATA / "valid.nt")], capture_output=True, text=True,
-        timeout=60, check=False, env={**os.environ, "NODE_PATH": ""},
+        [node, str(copy), str(DATA / "valid.nt")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "NODE_PATH": ""},
     )
     assert result.returncode == 3, result.stderr
     assert "run: bash tools/install.sh" in result.stderr

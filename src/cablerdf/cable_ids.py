@@ -554,7 +554,7 @@ def canonical_station(
         return None
     yy = f"{year % 100:02d}" if year is not None else "00"
     digits = str(number).lstrip("0") if number is not None else ""
-    num = int(digits) if digits.isdigit() and len(digits) <= 9 else 0
+    num = int(digits) if digits.isascii() and digits.isdigit() and len(digits) <= 9 else 0
     resolved = idx.resolve_station(st, yy, num)
     if not resolved.known or (not guess and resolved.rule and " read as " in resolved.rule):
         return None

@@ -277,7 +277,10 @@ def order_versions(records: Sequence[CableRecord]) -> tuple[SourceVersion, ...]:
     for key, group in grouped.items():
         located = sorted(
             group,
-            key=lambda r: (r.source.path, r.source.line) if r.source else ("", 0),
+            key=lambda r: (
+                (r.source.path, r.source.line) if r.source else ("", 0),
+                _content_key(r),
+            ),
         )
         copies = tuple(sorted({(r.source.path, r.source.line) for r in group if r.source}))
         versions.append(SourceVersion(key, located[0], copies))

@@ -121,6 +121,7 @@ _RDF_TYPE: Final = vocab.RDF.type.value
 _DATE_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _DATETIME_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2})")
 _SLUG_RE = re.compile(r"[^a-z0-9]+")
+_ASCII_INTEGER = re.compile(r"-?[0-9]+")
 MONTHS: Final = [
     "January",
     "February",
@@ -281,7 +282,7 @@ class GraphIndex:
 
     def position(self, subject: str) -> int:
         text = self.text(subject, vocab.SCHEMA.position)
-        return int(text) if text is not None and text.lstrip("-").isdigit() else 1 << 30
+        return int(text) if text is not None and _ASCII_INTEGER.fullmatch(text) else 1 << 30
 
     def notation(self, concept: str) -> str:
         """A concept's ``skos:notation``, else the last segment of its IRI, decoded."""
@@ -1675,7 +1676,7 @@ def browse_page(base: str, catalogue: Catalogue, rest: Sequence[str]) -> Page | 
         year, month = parts[1], parts[2]
         title = (
             f"Cables created in {MONTHS[int(month) - 1]} {year}"
-            if month.isdigit() and 1 <= int(month) <= 12
+            if _ASCII_INTEGER.fullmatch(month) and 1 <= int(month) <= 12
             else f"Cables created in {key}"
         )
         return cable_list_page(base, f"browse/created/{key}", title, group.entries, page)

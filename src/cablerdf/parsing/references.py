@@ -111,7 +111,7 @@ class _Label:
 
 
 def _label_value(key: str) -> int:
-    return int(key) if key.isdigit() else ord(key) - ord("A") + 1
+    return int(key) if key.isascii() and key.isdigit() else ord(key[:1] or "A") - ord("A") + 1
 
 
 def _find_labels(upper: str) -> list[_Label]:
