@@ -163,6 +163,7 @@ def test_turtle_files_pass_serdi_and_n3(corpus_run: Run) -> None:
 def test_turtle_files_pass_riot(corpus_run: Run) -> None:
     files = corpus_run.files("cables/*/*.ttl") + corpus_run.files("*.ttl")
     files += corpus_run.files("validation/*.ttl")
+    assert len(files) > 277, "the corpus run wrote too few Turtle files to check"
     run_tool([str(REPO / "tools" / "riot-validate"), "ttl", *map(str, files)])
 
 
@@ -176,7 +177,9 @@ def test_dumps_pass_serdi_n3_and_riot(corpus_run: Run, name: str, syntax: str) -
 
 def test_jsonld_files_pass_jsonld_js_safe_mode(corpus_run: Run) -> None:
     context = corpus_run.out / export.CONTEXT_PATH
-    for group in chunks(corpus_run.files("cables/*/*.jsonld")):
+    files = corpus_run.files("cables/*/*.jsonld")
+    assert len(files) == 277, "every cable of the corpus has a JSON-LD file to check"
+    for group in chunks(files):
         tool = str(REPO / "tools" / "jsonld-safe")
         run_tool([tool, "--context", f"{CONTEXT_IRI}={context}", *map(str, group)])
 
@@ -184,6 +187,7 @@ def test_jsonld_files_pass_jsonld_js_safe_mode(corpus_run: Run) -> None:
 def test_jsonld_files_pass_riot_as_jsonld_1_0(corpus_run: Run) -> None:
     context = corpus_run.out / export.CONTEXT_PATH
     files = corpus_run.files("cables/*/*.jsonld")
+    assert len(files) == 277, "every cable of the corpus has a JSON-LD file to check"
     tool = str(REPO / "tools" / "riot-validate")
     run_tool([tool, "--context", f"{CONTEXT_IRI}={context}", "jsonld", *map(str, files)])
 
