@@ -11,10 +11,17 @@ the child and its workers, from ``os.wait4``; the peak of the summed RSS of the 
 is sampled from ``/proc``). In the same run a baseline streams the same input through the
 readers and writes as many N-Triples lines as convert wrote triples, with plain string
 formatting; convert is quoted as a ratio to it (machines are shared and noisy).
-``--profile`` times each stage in-process on a sample of the replicas. Usage::
+``--profile`` times each stage in-process on a sample of the replicas.
+
+``--incremental`` then runs convert again into the same folder, unchanged, and once more
+after changing one row (one word of one cable's body): both as ratios to the first run, with
+the number of cables converted again. ``--store`` loads the N-Quads dump into the embedded
+store (``cablerdf load``) and runs a typical query (``queries/counts-by-year.rq``), as ratios
+to the baseline. Usage::
 
     .venv/bin/python benchmarks/corpus.py [--cables N] [--pages M] [--jobs J]
-        [--also-jobs 1,2] [--profile] [--sample S] [--workdir DIR] [--keep]
+        [--also-jobs 1,2] [--profile] [--sample S] [--incremental] [--store]
+        [--workdir DIR] [--keep]
 
 ``--cables`` defaults to 251,287, the published count.
 """
@@ -49,6 +56,8 @@ CORPUS = REPO.parent / "shared" / "corpus"
 CLI = REPO / ".venv" / "bin" / "cablerdf"
 PUBLISHED = 251_287
 SUMMARY = re.compile(r"converted (\d+) cable\(s\) from (\d+) record\(s\): (\d+) triples")
+UNCHANGED = re.compile(r"(\d+) cable\(s\) unchanged since the previous run")
+QUERY = REPO / "queries" / "counts-by-year.rq"
 ID_PARTS = re.compile(r"^(\d{2})([A-Z]+)(\d+)$")
 # The DE line of the transmission header: "DE RUEHTA #0395 3060347".
 DE_LINE = re.compile(r"(\bDE\s+[A-Z]+\s+#)(\d{4})\b")
@@ -292,6 +301,40 @@ def run_child(args: Sequence[str]) -> Measure:
     )
 
 
+def change_one_row(csv_path: Path, row: int) -> str:
+    """Change one word of the body of the ``row``-th row (1-based), in place; its ID."""
+    with open(csv_path, encoding="utf-8", newline="") as f:
+        text = f.read()
+    start = text.index(f'\n"{row}","') + 1 if row > 1 else 0
+    end = text.index(f'\n"{row + 1}","', start) if f'\n"{row + 1}","' in text else len(text)
+    old = text[start:end]
+    reference_id = old.split('","', 3)[2]
+    new = re.sub(r"\b(the)\b", "THE", old, count=1)
+    if new == old:
+        raise RuntimeError(f"row {row} has no word to change")
+    with open(csv_path, "w", encoding="utf-8", newline="") as f:
+        f.write(text[:start] + new + text[end:])
+    return reference_id
+
+
+def unchanged(measure: Measure) -> int:
+    found = UNCHANGED.search(measure.stderr)
+    return int(found.group(1)) if found else 0
+
+
+def load_and_query(out: Path, store: Path) -> tuple[Measure, Measure]:
+    """``cablerdf load`` of the N-Quads dump into an embedded store, then a query."""
+    load = run_child(
+        [str(CLI), "load", "--store", str(store), str(out / "dumps" / "cables.nq.gz"), "--quiet"]
+    )
+    if load.returncode != 0:
+        raise RuntimeError(f"load failed ({load.returncode}): {load.stderr[-2000:]}")
+    query = run_child([str(CLI), "query", "--store", str(store), str(QUERY), "--format", "csv"])
+    if query.returncode != 0:
+        raise RuntimeError(f"query failed ({query.returncode}): {query.stderr[-2000:]}")
+    return load, query
+
+
 def convert(inputs: Sequence[Path], out: Path, jobs: int) -> tuple[Measure, int, int]:
     """Run ``cablerdf convert``; the measure, and the cables and triples it reports."""
     cmd = [str(CLI), "convert", *map(str, inputs), "--out", str(out), "--quiet"]
@@ -375,6 +418,8 @@ def main() -> None:
     parser.add_argument("--also-jobs", type=_jobs_list, default=[])
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--sample", type=int, default=300, help="rows for --profile")
+    parser.add_argument("--incremental", action="store_true", help="also time re-runs")
+    parser.add_argument("--store", action="store_true", help="also load the dump, query")
     parser.add_argument("--workdir", type=Path)
     parser.add_argument("--keep", action="store_true", help="keep the temp folder")
     parser.add_argument("--corpus", type=Path, default=CORPUS)
@@ -429,6 +474,30 @@ def main() -> None:
                 f"{cables / m.seconds:7.1f} cables/s, peak RSS {m.max_rss_mb:.0f} MB largest / "
                 f"{m.tree_rss_mb:.0f} MB tree, speed-up {one.seconds / m.seconds:.2f}"
             )
+    if args.incremental:
+        out = work / f"out-j{args.jobs}"
+        again, _, _ = convert(inputs, out, args.jobs)
+        changed_id = change_one_row(csv_path, max(1, args.cables // 2))
+        one, _, _ = convert(inputs, out, args.jobs)
+        print(
+            f"re-run unchanged {again.seconds:7.1f} s, {again.seconds / main_run.seconds:.3f}x "
+            f"the first run; {cables - unchanged(again)} cable(s) converted again"
+        )
+        print(
+            f"re-run, one row changed ({changed_id}) {one.seconds:7.1f} s, "
+            f"{one.seconds / main_run.seconds:.3f}x the first run; "
+            f"{cables - unchanged(one)} cable(s) converted again"
+        )
+    if args.store:
+        load, query = load_and_query(work / f"out-j{args.jobs}", work / "store")
+        print(
+            f"load N-Quads dump {load.seconds:7.1f} s ({load.seconds / base:.1f}x the "
+            f"baseline), peak RSS {load.max_rss_mb:.0f} MB"
+        )
+        print(
+            f"query {QUERY.name} {query.seconds:7.2f} s ({query.seconds / base:.2f}x the "
+            f"baseline, process start included)"
+        )
     if args.profile:
         spent = profile(csv_path, args.sample)
         total = sum(spent.values())

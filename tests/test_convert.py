@@ -32,6 +32,7 @@ from pyld import jsonld
 from rdfcheck import REPO, TIMEOUT, check_n3, check_riot, check_serdi
 
 from cablerdf import export
+from cablerdf._state import Spool, pack, unpack
 from cablerdf.cable_ids import default_index
 from cablerdf.cli import main
 from cablerdf.convert import (
@@ -41,7 +42,6 @@ from cablerdf.convert import (
     ConvertOptions,
     ConvertSummary,
     convert,
-    group_by_cable,
 )
 from cablerdf.iris import Minter
 from cablerdf.mapping import cable_to_quads
@@ -256,8 +256,14 @@ def test_manifest_lists_every_file_and_checks(corpus_run: Run) -> None:
     text = (out / MANIFEST).read_text(encoding="utf-8")
     names = [line.split("  ", 1)[1] for line in text.splitlines()]
     assert names == sorted(names)
-    on_disk = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    on_disk = sorted(
+        p.relative_to(out).as_posix()
+        for p in out.rglob("*")
+        if p.is_file() and p.relative_to(out).parts[0] != ".cablerdf"
+    )
     assert sorted([*names, MANIFEST.as_posix()]) == on_disk  # no temporary file left either
+    state = sorted(p.name for p in (out / ".cablerdf").iterdir())
+    assert state == ["state.sqlite"]  # the cache of incremental runs; no spool left
     assert corpus_run.summary.files == len(on_disk)
     tool = shutil.which("sha256sum")
     assert tool is not None, "sha256sum (coreutils) is needed"
@@ -527,15 +533,24 @@ def test_a_broken_run_leaves_only_whole_files(tmp_path: Path) -> None:
     check_serdi(out / written[1], "ttl")
 
 
-def test_groups_are_by_reference_id_in_order() -> None:
+def test_the_spool_groups_by_reference_id_in_order(tmp_path: Path) -> None:
     records = [
         r.record
         for r in parse_documents(read_inputs(list(reversed(SMALL))), default_index())
         if r.record is not None
     ]
-    groups = group_by_cable(records)
+    spool = Spool(tmp_path / "spool.sqlite")
+    for k, record in enumerate(records):
+        spool.add(record.reference_id, f"key{k}", True, pack(record))
+    groups = list(spool.groups())
     assert [rid for rid, _ in groups] == ["08USNATO453", "72TEHRAN1164"]
-    assert [len(recs) for _, recs in groups] == [1, 2]
+    assert [len(entries) for _, entries in groups] == [1, 2]
+    tehran = [unpack(e.blob) for e in groups[1][1]]
+    assert tehran == [r for r in records if r.reference_id == "72TEHRAN1164"]  # input order
+    assert [e.key for e in groups[1][1]] == sorted(e.key for e in groups[1][1])
+    assert (spool.records(), spool.cables()) == (3, 2)
+    spool.close()
+    assert not (tmp_path / "spool.sqlite").exists()
 
 
 def test_a_missing_ontology_is_a_warning(tmp_path: Path) -> None:

@@ -42,10 +42,12 @@ def convert(out: Path) -> subprocess.Popen[bytes]:
 
 
 def files(folder: Path) -> dict[str, bytes]:
+    """The output files (not the state of incremental runs in .cablerdf/, a cache that is
+    checked against the files before it is trusted)."""
     return {
         p.relative_to(folder).as_posix(): p.read_bytes()
         for p in sorted(folder.rglob("*"))
-        if p.is_file()
+        if p.is_file() and p.relative_to(folder).parts[0] != ".cablerdf"
     }
 
 

@@ -68,6 +68,9 @@ OUTPUT_PARTS: Final = (
 )
 """What an output folder of ``cablerdf convert`` holds; a missing part is a warning."""
 
+OUTPUT_CACHE: Final = ".cablerdf"
+"""The folder of convert's incremental state in an output folder: a cache, never archived."""
+
 RFC_8493: Final = ox.NamedNode("https://www.rfc-editor.org/rfc/rfc8493")
 
 #: Every diagnostic code of this module, with its meaning.
@@ -198,7 +201,7 @@ def archive(
     staging = Path(tempfile.mkdtemp(dir=parent, prefix=f".{bag.name}.partial-"))
     try:
         os.chmod(staging, 0o755)
-        diagnostics += _copy_tree(output_dir, staging / "output")
+        diagnostics += _copy_tree(output_dir, staging / "output", skip_dirs={OUTPUT_CACHE})
         for name, source in _source_names(sources):
             target = staging / "sources" / name
             if source.is_dir():
@@ -278,11 +281,20 @@ def _source_names(sources: Sequence[Path]) -> Iterator[tuple[str, Path]]:
         yield name, source
 
 
-def _copy_tree(source: Path, target: Path, *, skip_partial: bool = True) -> list[Diagnostic]:
-    """Copy the regular files under ``source`` (links followed to files), sorted."""
+def _copy_tree(
+    source: Path,
+    target: Path,
+    *,
+    skip_partial: bool = True,
+    skip_dirs: frozenset[str] | set[str] = frozenset(),
+) -> list[Diagnostic]:
+    """Copy the regular files under ``source`` (links followed to files), sorted, but not
+    the folders of ``source`` named in ``skip_dirs``."""
     notes: list[Diagnostic] = []
     target.mkdir(parents=True, exist_ok=True)
     for root, dirs, files in os.walk(source):
+        if Path(root) == source:
+            dirs[:] = [d for d in dirs if d not in skip_dirs]
         dirs.sort()
         rel_root = Path(root).relative_to(source)
         for name in sorted(files):
@@ -351,7 +363,8 @@ def _check_output(output_dir: Path) -> Iterator[Diagnostic]:
     for path in sorted(p for p in output_dir.rglob("*") if p.is_file()):
         name = path.relative_to(output_dir).as_posix()
         if (
-            name not in listed
+            path.relative_to(output_dir).parts[0] != OUTPUT_CACHE
+            and name not in listed
             and name != "MANIFEST.sha256"
             and not _PARTIAL_NAME.fullmatch(path.name)
         ):

@@ -1,33 +1,53 @@
 """The convert pipeline: read, parse, group by cable, then map, validate and write one cable
 at a time. The output folder is described in ``docs/output.md``.
 
-:func:`convert` is the one entry point. Records are grouped by canonical reference ID
-(:func:`group_by_cable`), so a cable read from several sources is one cable whose records
-are all its versions. Each cable is then mapped, validated, serialised (:func:`convert_cable`,
-pure) and written before the next one; with ``jobs > 1`` parsing and per-cable work run in
-worker processes, and results are written in reference-ID order, so the bytes do not depend
-on ``jobs``. The time of the run appears in ``provenance.ttl`` only.
+:func:`convert` is the one entry point. It runs in two passes, in memory that does not grow
+with the corpus:
+
+1. Every source record is read and parsed, and spooled on disk by canonical reference ID
+   (:class:`cablerdf._state.Spool`), so a cable read from several sources is one cable whose
+   records are all its versions.
+2. The cables are taken in reference-ID order; each is mapped, validated, serialised
+   (:func:`convert_cable`, pure) and written. Its lines are appended to the dumps, whose
+   gzip members are one per cable.
+
+Runs are incremental. The state of a finished run (``OUT/.cablerdf/state.sqlite``) keys each
+source record by its content and each cable by the keys of its records and a fingerprint of
+the code and settings. A record seen before is not parsed again unless its cable changed; a
+cable whose key is unchanged and whose files are still those written is not converted again:
+its files stay, and its gzip members are copied from the previous dumps. The output is the
+same, byte for byte, as a run from scratch.
+
+With ``jobs > 1``, parsing and per-cable work run in worker processes (forked where the
+platform allows, so they share the loaded index of reference IDs); results are written in
+reference-ID order, so the bytes do not depend on ``jobs``. The time of the run appears in
+``provenance.ttl`` only.
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import datetime as dt
 import functools
+import gzip
+import hashlib
 import multiprocessing
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any, BinaryIO, Final, Protocol
+from typing import TYPE_CHECKING, BinaryIO, Final, Protocol, TypeVar
 
 from pyoxigraph import NamedNode, Quad
 
-from cablerdf import export, iris
+from cablerdf import _state, export, iris
+from cablerdf._state import CableState, Entry, FileStamp, Span, Spool, State, pack, unpack
 from cablerdf.cable_ids import default_index
 from cablerdf.iris import Minter
 from cablerdf.mapping import map_records
 from cablerdf.model import CableRecord, Diagnostic, Severity, SourceDocument
-from cablerdf.parsing import ParseResult, parse_document
+from cablerdf.parsing import parse_document
 from cablerdf.readers import read_inputs
 from cablerdf.settings import Settings
 from cablerdf.vocab import CR, RDF
@@ -45,7 +65,6 @@ __all__ = [
     "ShaclChecker",
     "convert",
     "convert_cable",
-    "group_by_cable",
     "shacl_checker",
 ]
 
@@ -189,48 +208,23 @@ class ConvertSummary:
     warnings: int
     violations: int
     nonconforming: tuple[str, ...]  # reference IDs of cables with a SHACL Violation
+    unchanged: int = 0  # cables taken as the previous run wrote them
 
     def line(self) -> str:
+        kept = (
+            f"; {self.unchanged} cable(s) unchanged since the previous run"
+            if self.unchanged
+            else ""
+        )
         return (
             f"converted {self.cables} cable(s) from {self.records} record(s): "
             f"{self.triples} triples, {self.files} files; {self.errors} error(s), "
             f"{self.warnings} warning(s); {self.violations} violation(s) in "
-            f"{len(self.nonconforming)} cable(s)"
+            f"{len(self.nonconforming)} cable(s){kept}"
         )
 
 
 # ---- the stages --------------------------------------------------------------------------
-
-
-def _parse_item(item: SourceDocument | Diagnostic) -> ParseResult:
-    if isinstance(item, Diagnostic):
-        return ParseResult(None, (item,))
-    return parse_document(item, default_index())
-
-
-def group_by_cable(
-    records: Iterable[CableRecord],
-) -> list[tuple[str, tuple[CableRecord, ...]]]:
-    """The records of each cable, by canonical reference ID, in ID order (records in input
-    order). Holds the records in memory; an on-disk spool may replace it, same contract."""
-    groups: dict[str, list[CableRecord]] = {}
-    for record in records:
-        groups.setdefault(record.reference_id, []).append(record)
-    return [(rid, tuple(groups[rid])) for rid in sorted(groups)]
-
-
-@dataclass(frozen=True)
-class _Task:
-    reference_id: str
-    records: tuple[CableRecord, ...]
-    settings: Settings
-    checker: CheckerFactory | None
-
-
-def _run_task(task: _Task) -> CableOutput:
-    checker = _checker(task.checker) if task.checker is not None else None
-    loader = export.OfflineLoader.for_minter(Minter.for_settings(task.settings))
-    return convert_cable(task.reference_id, task.records, task.settings, checker, loader)
 
 
 def convert_cable(
@@ -323,6 +317,21 @@ def _subjects(
 
 # ---- the run -----------------------------------------------------------------------------
 
+DUMPS: Final = (DUMP_NQUADS, DUMP_NTRIPLES)
+DUMP_LEVEL: Final = 3
+"""gzip level of the dumps' members: 2.2 times as fast as level 6 for 16 % more bytes."""
+
+PARSE_BATCH: Final = 32
+"""Source records a worker parses per task."""
+
+CABLE_BATCH: Final = 8
+"""Cables a worker converts per task."""
+
+_PACKAGE = Path(__file__).resolve().parent
+_Ctx = TypeVar("_Ctx")
+_Work = TypeVar("_Work")
+_Res = TypeVar("_Res")
+
 
 def _time(epoch: int | None) -> str:
     moment = (
@@ -331,96 +340,281 @@ def _time(epoch: int | None) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _old_manifest(out: Path) -> set[PurePosixPath]:
-    """The files a previous run listed in ``out/MANIFEST.sha256`` (safe relative paths)."""
-    path = out / MANIFEST
-    if not path.is_file():
-        return set()
-    files: set[PurePosixPath] = set()
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-        name = PurePosixPath(line.partition("  ")[2])
-        if name.parts and not name.is_absolute() and ".." not in name.parts:
-            files.add(name)
-    return files
+def _fingerprint(options: ConvertOptions) -> str:
+    """What a cable's output depends on besides its records: code, data, settings, checker."""
+    checker = options.checker
+    name = "none" if checker is None else f"{checker.__module__}.{checker.__qualname__}"
+    parts = [repr(options.settings), f"checker={name}", f"level={DUMP_LEVEL}"]
+    return _state.fingerprint(parts, _PACKAGE)
+
+
+def _record_key(doc: SourceDocument) -> str:
+    """A source record's key: where it was read and the SHA-256 of its bytes there."""
+    s = doc.source
+    text = f"{s.path}\0{s.line}\0{s.form.value}\0{s.sha256}"
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def _cable_key(reference_id: str, entries: Sequence[Entry]) -> str:
+    """A cable's key: its ID and the keys of its records, in input order."""
+    text = "\0".join([reference_id, *(e.key for e in entries)])
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def _member(data: bytes) -> bytes:
+    """One gzip member (no time, no name: the same bytes give the same member)."""
+    return gzip.compress(data, compresslevel=DUMP_LEVEL, mtime=0)
+
+
+def _ordered(
+    pool: Executor | None,
+    fn: Callable[[list[_Work]], list[_Res]],
+    batches: Iterable[tuple[list[_Ctx], list[_Work]]],
+    window: int,
+) -> Iterator[tuple[list[_Ctx], list[_Res]]]:
+    """``(context, fn(work))`` for each batch, in order; at most ``window`` batches in
+    flight, so that a long input is never queued in memory. ``work`` runs in ``pool``."""
+    if pool is None:
+        for context, work in batches:
+            yield context, fn(work) if work else []
+        return
+    pending: collections.deque[tuple[list[_Ctx], Future[list[_Res]] | None]] = collections.deque()
+    for context, work in batches:
+        pending.append((context, pool.submit(fn, work) if work else None))
+        if len(pending) >= window:
+            context, future = pending.popleft()
+            yield context, future.result() if future is not None else []
+    while pending:
+        context, future = pending.popleft()
+        yield context, future.result() if future is not None else []
+
+
+# -- pass 1: read, parse, spool --
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    """A parsed source record, as a worker returns it."""
+
+    reference_id: str | None
+    record: bytes  # packed CableRecord (empty without a record)
+    diagnostics: bytes  # packed tuple of Diagnostic
+
+
+def _parse_batch(docs: list[SourceDocument]) -> list[_Parsed]:
+    index = default_index()
+    out = []
+    for doc in docs:
+        result = parse_document(doc, index)
+        record = result.record
+        out.append(
+            _Parsed(
+                record.reference_id if record is not None else None,
+                pack(record) if record is not None else b"",
+                pack(tuple(result.diagnostics)),
+            )
+        )
+    return out
+
+
+_Item = tuple[Diagnostic | SourceDocument, str | None, tuple[str | None, bytes] | None]
+
+
+def _read_batches(
+    items: Iterable[SourceDocument | Diagnostic], state: State
+) -> Iterator[tuple[list[_Item], list[SourceDocument]]]:
+    """Batches of (item, its key, what the previous run knew of it), with the documents
+    that need parsing."""
+    context: list[_Item] = []
+    work: list[SourceDocument] = []
+    for item in items:
+        if isinstance(item, Diagnostic):
+            context.append((item, None, None))
+            continue
+        key = _record_key(item)
+        known = state.old_record(key)
+        context.append((item, key, known))
+        if known is None:
+            work.append(item)
+        if len(work) >= PARSE_BATCH or len(context) >= 4 * PARSE_BATCH:
+            yield context, work
+            context, work = [], []
+    if context:
+        yield context, work
+
+
+# -- pass 2: map, validate, write --
+
+
+@dataclass(frozen=True)
+class _CableInfo:
+    """What a cable's conversion tells the run (kept in the state for unchanged cables)."""
+
+    triples: int
+    entities: int
+    shared: tuple[str, ...]
+    versions: tuple[str, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    conforms: bool
+    violations: int
+    results: tuple[export.ResultLine, ...]
+    report: bytes
+
+
+@dataclass(frozen=True)
+class _CableTask:
+    reference_id: str
+    entries: tuple[Entry, ...]
+    out: Path
+    settings: Settings
+    checker: CheckerFactory | None
+
+
+@dataclass(frozen=True)
+class _Converted:
+    """A converted cable, as a worker returns it: files written, dump members, info."""
+
+    files: tuple[FileStamp, ...]
+    members: tuple[bytes, ...]  # in the order of DUMPS
+    info: bytes  # packed _CableInfo
+
+
+def _records_of(entries: Sequence[Entry]) -> list[CableRecord]:
+    index = default_index()
+    records = []
+    for e in entries:
+        if e.parsed:
+            records.append(unpack(e.blob))
+        else:
+            record = parse_document(unpack(e.blob), index).record  # seen before: its
+            if record is not None:  # diagnostics were given from the state
+                records.append(record)
+    return records
+
+
+def _convert_batch(tasks: list[_CableTask]) -> list[_Converted]:
+    done = []
+    for t in tasks:
+        checker = _checker(t.checker) if t.checker is not None else None
+        minter = Minter.for_settings(t.settings)
+        loader = export.OfflineLoader.for_minter(minter)
+        c = convert_cable(t.reference_id, _records_of(t.entries), t.settings, checker, loader)
+        files = []
+        for suffix, data in ((".ttl", c.turtle), (".jsonld", c.jsonld)):
+            path = export.cable_file(c.reference_id, suffix)
+            files.append(FileStamp.of(t.out, path, export.write_atomic(t.out / path, data)))
+        info = _CableInfo(
+            triples=c.triples,
+            entities=c.entities,
+            shared=c.shared,
+            versions=c.versions,
+            diagnostics=c.diagnostics,
+            conforms=c.conforms,
+            violations=c.violations,
+            results=c.results,
+            report=c.report,
+        )
+        done.append(_Converted(tuple(files), (_member(c.nquads), _member(c.ntriples)), pack(info)))
+    return done
+
+
+_Pending = tuple[str, str, CableState | None]  # reference ID, key, state to reuse
 
 
 class _Run:
-    """The writing side of one run: files, dumps, report, counts."""
+    """The writing side of one run: dumps, report, counts; tallies go to the spool."""
 
-    def __init__(self, out: Path, options: ConvertOptions, emit: Callable[[Diagnostic], None]):
+    def __init__(
+        self,
+        out: Path,
+        options: ConvertOptions,
+        emit: Callable[[Diagnostic], None],
+        spool: Spool,
+        state: State,
+    ) -> None:
         self.out = out
         self.options = options
         self.emit = emit
+        self.spool = spool
+        self.state = state
         self.minter = Minter.for_settings(options.settings)
-        self.hashes: dict[PurePosixPath, str] = {}
         self.counts = {s: 0 for s in Severity}
         self.cables = 0
+        self.converted = 0
         self.triples = 0
         self.entities = 0
-        self.shared: set[str] = set()
-        self.cable_iris: set[str] = set()
-        self.versions: list[str] = []
         self.examples: list[str] = []
         self.violations = 0
         self.nonconforming: list[str] = []
-        self.results: list[tuple[str, export.ResultLine]] = []
+        self.dump_sizes = [0 for _ in DUMPS]
 
     def note(self, d: Diagnostic) -> None:
         self.counts[d.severity] += 1
         self.emit(d)
 
     def write(self, path: PurePosixPath, data: bytes) -> None:
-        self.hashes[path] = export.write_atomic(self.out / path, data)
+        self.spool.file(path, export.write_atomic(self.out / path, data))
 
     def copy(self, source: Path, path: PurePosixPath) -> None:
         self.write(path, source.read_bytes())
 
     def take(
         self,
-        c: CableOutput,
-        nquads: export.AtomicWriter,
-        ntriples: export.AtomicWriter,
+        reference_id: str,
+        key: str,
+        files: Sequence[FileStamp],
+        members: Sequence[bytes],
+        info_blob: bytes,
+        dumps: Sequence[export.AtomicWriter],
         report: export.AtomicWriter,
     ) -> None:
-        for d in c.diagnostics:
+        info: _CableInfo = unpack(info_blob)
+        for d in info.diagnostics:
             self.note(d)
-        self.write(export.cable_file(c.reference_id, ".ttl"), c.turtle)
-        self.write(export.cable_file(c.reference_id, ".jsonld"), c.jsonld)
-        nquads.write(c.nquads)
-        ntriples.write(c.ntriples)
+        for stamp in files:
+            self.spool.file(stamp.path, stamp.sha256)
+        spans = []
+        for k, (writer, member) in enumerate(zip(dumps, members, strict=True)):
+            spans.append(Span(self.dump_sizes[k], len(member)))
+            writer.write(member)
+            self.dump_sizes[k] += len(member)
+        self.state.cable(reference_id, CableState(key, info_blob, tuple(files), tuple(spans)))
         self.cables += 1
-        self.triples += c.triples
-        self.entities += c.entities
-        self.shared.update(c.shared)
-        self.cable_iris.add(self.minter.cable(c.reference_id).value)
-        self.versions += c.versions
+        self.triples += info.triples
+        self.entities += info.entities
+        self.spool.tally(
+            reference_id,
+            self.minter.cable(reference_id).value,
+            info.shared,
+            info.versions,
+            ((r.severity, r.focus, r.path, r.shape, r.message) for r in info.results),
+        )
         if len(self.examples) < EXAMPLES:
-            self.examples.append(c.reference_id)
-        report.write(c.report)
-        self.results += [(c.reference_id, r) for r in c.results]
-        if not c.conforms:
-            self.violations += c.violations
-            self.nonconforming.append(c.reference_id)
+            self.examples.append(reference_id)
+        report.write(info.report)
+        if not info.conforms:
+            self.violations += info.violations
+            self.nonconforming.append(reference_id)
 
     def summary_text(self) -> bytes:
         """The readable summary: counts, then every result by cable, violations first."""
         if self.options.checker is None:
             return b"No SHACL validation was run (no checker).\n"
-        others = [rid for rid, r in self.results if r.severity != "Violation"]
-        quiet = self.cables - len({rid for rid, _ in self.results})
+        with_any, others, other_cables = self.spool.result_counts()
+        quiet = self.cables - with_any
         head = (
             f"SHACL validation of {self.cables} cable(s): {self.violations} violation(s) in "
-            f"{len(self.nonconforming)} cable(s); {len(others)} warning(s) and note(s) in "
-            f"{len(set(others))} cable(s); {quiet} cable(s) without any result."
+            f"{len(self.nonconforming)} cable(s); {others} warning(s) and note(s) in "
+            f"{other_cables} cable(s); {quiet} cable(s) without any result."
         )
         lines = [head, "Every cable is written, whatever its results."]
         for title, violation in (("Violations", True), ("Warnings and notes", False)):
-            chosen = sorted(
-                (rid, r) for rid, r in self.results if (r.severity == "Violation") == violation
-            )
+            chosen = [
+                f"{rid}: {export.ResultLine(*fields).render()}"
+                for rid, fields in self.spool.results(violation)
+            ]
             if chosen:
-                lines += ["", f"{title}:"]
-                lines += [f"{rid}: {r.render()}" for rid, r in chosen]
+                lines += ["", f"{title}:", *chosen]
         return ("\n".join(lines) + "\n").encode("utf-8")
 
 
@@ -432,10 +626,12 @@ def _copy_folder(run: _Run, folder: Path | None, target: str) -> list[Path]:
     return files
 
 
-def _mapper(pool: Any) -> Callable[..., Iterator[Any]]:
-    if pool is None:
-        return map
-    return functools.partial(pool.imap, chunksize=4)
+def _pool(jobs: int) -> ProcessPoolExecutor:
+    """Worker processes: forked where the platform can (they share the parent's loaded
+    index), spawned elsewhere."""
+    methods = multiprocessing.get_all_start_methods()
+    method = "fork" if "fork" in methods else "spawn"
+    return ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method))
 
 
 def convert(
@@ -451,16 +647,22 @@ def convert(
 
     Diagnostics go to ``on_diagnostic`` as they are found; ``on_progress(done, total)``
     follows the cables written. Files of a previous run that this run does not write again
-    (as listed in ``out/MANIFEST.sha256``) are removed. Raises ``OSError`` when ``out``
-    cannot be written. With ``jobs > 1`` worker processes are spawned: a script that calls
-    this must do so under ``if __name__ == "__main__":``.
+    (as listed in ``out/MANIFEST.sha256``) are removed; cables unchanged since the previous
+    run are not converted again (see the module's description). Raises ``OSError`` when
+    ``out`` cannot be written. Where worker processes cannot be forked (not Linux), a script
+    that calls this with ``jobs > 1`` must do so under ``if __name__ == "__main__":``.
     """
     options = options or ConvertOptions()
     started = _time(options.source_date_epoch)
-    run = _Run(out, options, on_diagnostic or (lambda d: None))
-    previous = _old_manifest(out)
+    emit = on_diagnostic or (lambda d: None)
     out.mkdir(parents=True, exist_ok=True)
-    for partial in export.remove_partial_files(out):
+    fingerprint = _fingerprint(options)
+    default_index()  # loaded once, before workers are forked
+    removed = export.remove_partial_files(out) + _state.remove_leftovers(out)
+    state = State(out, fingerprint)
+    spool = Spool(out / _state.SPOOL_FILE)
+    run = _Run(out, options, emit, spool, state)
+    for partial in removed:
         run.note(
             Diagnostic(
                 Severity.INFO,
@@ -469,56 +671,135 @@ def convert(
                 str(partial),
             )
         )
-    with contextlib.ExitStack() as stack:
-        pool = None
-        if options.jobs > 1:
-            pool = stack.enter_context(multiprocessing.get_context("spawn").Pool(options.jobs))
-        each = _mapper(pool)
-        records: list[CableRecord] = []
-        for result in each(_parse_item, read_inputs(list(inputs), stdin=stdin)):
-            for d in result.diagnostics:
-                run.note(d)
-            if result.record is not None:
-                records.append(result.record)
-        groups = group_by_cable(records)
-        del records
-        if not groups:
-            run.note(
-                Diagnostic(
-                    Severity.ERROR,
-                    "convert.no-cables",
-                    "no cable could be read from the inputs",
-                    hint="check the paths; `cablerdf parse` shows what is read",
-                )
-            )
-        tasks = (_Task(rid, recs, options.settings, options.checker) for rid, recs in groups)
-        with (
-            export.AtomicWriter(out / DUMP_NQUADS, compress=True) as nquads,
-            export.AtomicWriter(out / DUMP_NTRIPLES, compress=True) as ntriples,
-            export.AtomicWriter(out / REPORT) as report,
-        ):
-            report.write(export.report_opening())
-            for done, output in enumerate(each(_run_task, tasks), 1):
-                run.take(output, nquads, ntriples, report)
-                if on_progress is not None:
-                    on_progress(done, len(groups))
-            report.write(export.report_closing(not run.nonconforming))
-    for path in (DUMP_NQUADS, DUMP_NTRIPLES, REPORT):
-        run.hashes[path] = export.sha256_file(out / path)
-    _finish(run, started, previous)
-    return ConvertSummary(
-        records=sum(len(recs) for _, recs in groups),
+    try:
+        with contextlib.ExitStack() as stack:
+            pool = stack.enter_context(_pool(options.jobs)) if options.jobs > 1 else None
+            window = 4 * options.jobs
+            _spool_records(run, pool, window, read_inputs(list(inputs), stdin=stdin))
+            _write_cables(run, pool, window, on_progress)
+        _finish(run, started)
+    except BaseException:
+        state.abandon()
+        spool.close()
+        raise
+    summary = ConvertSummary(
+        records=spool.records(),
         cables=run.cables,
         triples=run.triples,
-        files=len(run.hashes) + 1,
+        files=sum(1 for _ in spool.files()) + 1,
         errors=run.counts[Severity.ERROR],
         warnings=run.counts[Severity.WARNING],
         violations=run.violations,
         nonconforming=tuple(run.nonconforming),
+        unchanged=run.cables - run.converted,
     )
+    state.commit()
+    spool.close()
+    return summary
 
 
-def _finish(run: _Run, started: str, previous: set[PurePosixPath]) -> None:
+def _spool_records(
+    run: _Run,
+    pool: Executor | None,
+    window: int,
+    items: Iterable[SourceDocument | Diagnostic],
+) -> None:
+    """Pass 1: parse what the previous run did not see, spool every record by cable."""
+    for context, parsed in _ordered(pool, _parse_batch, _read_batches(items, run.state), window):
+        fresh = iter(parsed)
+        for item, key, known in context:
+            if isinstance(item, Diagnostic):
+                run.note(item)
+                continue
+            assert key is not None
+            if known is not None:
+                reference_id, diagnostics = known
+                blob, is_parsed = pack(item), False
+            else:
+                p = next(fresh)
+                reference_id, diagnostics = p.reference_id, p.diagnostics
+                blob, is_parsed = p.record, True
+            for d in unpack(diagnostics):
+                run.note(d)
+            run.state.record(key, reference_id, diagnostics)
+            if reference_id is not None:
+                run.spool.add(reference_id, key, is_parsed, blob)
+
+
+def _write_cables(
+    run: _Run,
+    pool: Executor | None,
+    window: int,
+    on_progress: Callable[[int, int], None] | None,
+) -> None:
+    """Pass 2: each cable in reference-ID order, converted or, unchanged, taken as it was."""
+    out, options, state = run.out, run.options, run.state
+    total = run.spool.cables()
+    if total == 0:
+        run.note(
+            Diagnostic(
+                Severity.ERROR,
+                "convert.no-cables",
+                "no cable could be read from the inputs",
+                hint="check the paths; `cablerdf parse` shows what is read",
+            )
+        )
+    old_dumps = [state.old_dump(path) for path in DUMPS]
+    reusable = all(d is not None for d in old_dumps)
+
+    def batches() -> Iterator[tuple[list[_Pending], list[_CableTask]]]:
+        context: list[_Pending] = []
+        work: list[_CableTask] = []
+        for reference_id, entries in run.spool.groups():
+            key = _cable_key(reference_id, entries)
+            old = state.old_cable(reference_id) if reusable else None
+            if old is not None and old.key == key and all(f.matches(out) for f in old.files):
+                context.append((reference_id, key, old))
+            else:
+                context.append((reference_id, key, None))
+                work.append(
+                    _CableTask(reference_id, tuple(entries), out, options.settings, options.checker)
+                )
+            if len(work) >= CABLE_BATCH or len(context) >= 64 * CABLE_BATCH:
+                yield context, work
+                context, work = [], []
+        if context:
+            yield context, work
+
+    with contextlib.ExitStack() as stack:
+        previous = [
+            stack.enter_context((out / path).open("rb")) if reusable else None for path in DUMPS
+        ]
+        dumps = [stack.enter_context(export.AtomicWriter(out / path)) for path in DUMPS]
+        report = stack.enter_context(export.AtomicWriter(out / REPORT))
+        report.write(export.report_opening())
+        done = 0
+        for context, converted in _ordered(pool, _convert_batch, batches(), window):
+            fresh = iter(converted)
+            for reference_id, key, old in context:
+                if old is None:
+                    c = next(fresh)
+                    run.converted += 1
+                    run.take(reference_id, key, c.files, c.members, c.info, dumps, report)
+                else:
+                    members = []
+                    for handle, span in zip(previous, old.dumps, strict=True):
+                        assert handle is not None
+                        handle.seek(span.offset)
+                        members.append(handle.read(span.length))
+                    run.take(reference_id, key, old.files, members, old.info, dumps, report)
+                done += 1
+                if on_progress is not None:
+                    on_progress(done, total)
+        report.write(export.report_closing(not run.nonconforming))
+    for path in DUMPS:
+        stamp = FileStamp.of(out, path, export.sha256_file(out / path))
+        state.dump(stamp)
+        run.spool.file(path, stamp.sha256)
+    run.spool.file(REPORT, export.sha256_file(out / REPORT))
+
+
+def _finish(run: _Run, started: str) -> None:
     """Write the dataset-level files, the manifest, and remove the stale files."""
     out, options, minter = run.out, run.options, run.minter
     run.write(PurePosixPath(export.CONTEXT_PATH), export.context_bytes())
@@ -550,7 +831,7 @@ def _finish(run: _Run, started: str, previous: set[PurePosixPath]) -> None:
             (out / DUMP_NTRIPLES).stat().st_size,
         ),
     ]
-    entities = run.entities + len(run.shared - run.cable_iris)
+    entities = run.entities + run.spool.other_entities()
     stats = export.DatasetStats(run.cables, run.triples, entities, tuple(run.examples))
     description = export.dataset_description(
         minter, options.settings.ontology_version, stats, dumps, options.license
@@ -561,14 +842,36 @@ def _finish(run: _Run, started: str, previous: set[PurePosixPath]) -> None:
         options.settings.tool_version,
         started,
         _time(options.source_date_epoch),
-        sorted(run.versions),
+        run.spool.versions(),
     )
     run.write(PROVENANCE, export.description_turtle(provenance))
-    export.write_atomic(out / MANIFEST, export.sha256_manifest(run.hashes))
-    for stale in sorted(previous - set(run.hashes) - {MANIFEST}):
-        (out / stale).unlink(missing_ok=True)
-        for parent in (out / stale).parents:
-            if parent == out or out not in parent.parents:
-                break
-            with contextlib.suppress(OSError):
-                parent.rmdir()
+    _remove_stale(run)
+    with export.AtomicWriter(out / MANIFEST) as manifest:
+        for path, sha in run.spool.files():
+            manifest.write(f"{sha}  {path}\n".encode())
+
+
+def _remove_stale(run: _Run) -> None:
+    """Remove the files the previous run listed in ``MANIFEST.sha256`` that this run did
+    not write (safe relative paths only), and the folders they leave empty."""
+    out = run.out
+    path = out / MANIFEST
+    if not path.is_file():
+        return
+    with path.open(encoding="utf-8", errors="replace") as lines:
+        for line in lines:
+            name = PurePosixPath(line.rstrip("\n").partition("  ")[2])
+            if (
+                not name.parts
+                or name.is_absolute()
+                or ".." in name.parts
+                or name == MANIFEST
+                or run.spool.has_file(name.as_posix())
+            ):
+                continue
+            (out / name).unlink(missing_ok=True)
+            for parent in (out / name).parents:
+                if parent == out or out not in parent.parents:
+                    break
+                with contextlib.suppress(OSError):
+                    parent.rmdir()
