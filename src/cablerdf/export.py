@@ -3,18 +3,23 @@ written atomically; dumps are gzipped deterministically; the dataset-level files
 report, VoID and DCAT description, run provenance) are built here. Layout: ``docs/output.md``.
 
 Everything here is deterministic: the same quads give the same bytes. Turtle uses the fixed
-prefixes of :data:`PREFIXES`. JSON-LD is compacted by pyld with the packaged, versioned
-context (:func:`context_document`), through an :class:`OfflineLoader` that serves that
-context and nothing else, passed on every call; it is then framed into trees, breadth first
-from the cable (:func:`jsonld_document`).
+prefixes of :data:`PREFIXES`. JSON-LD is compacted with the packaged, versioned context
+(:func:`context_document`), served by an :class:`OfflineLoader` that serves that context and
+nothing else, passed on every call; it is then framed into trees, breadth first from the cable
+(:func:`jsonld_document`). The compaction is cablerdf's own (:mod:`cablerdf._jsonld`: the
+context compiled once into look-up tables); pyld's compaction stays as the reference it is
+tested against (:func:`jsonld_document_pyld`).
 """
 
 from __future__ import annotations
 
+import bisect
 import functools
 import gzip
 import hashlib
+import itertools
 import json
+import operator
 import os
 import re
 import tempfile
@@ -29,7 +34,7 @@ from typing import IO, Any, Final, Self
 import pyoxigraph as ox
 from pyld import jsonld  # type: ignore[import-untyped]
 
-from cablerdf import iris, vocab
+from cablerdf import _jsonld, iris, vocab
 from cablerdf.iris import Minter
 
 __all__ = [
@@ -45,6 +50,7 @@ __all__ = [
     "DumpFile",
     "OfflineLoader",
     "ResultLine",
+    "Serialisations",
     "cable_file",
     "context_bytes",
     "context_document",
@@ -54,6 +60,7 @@ __all__ = [
     "description_turtle",
     "jsonld_bytes",
     "jsonld_document",
+    "jsonld_document_pyld",
     "nquads_bytes",
     "ntriples_bytes",
     "published_iri",
@@ -61,6 +68,7 @@ __all__ = [
     "report_lines",
     "report_opening",
     "run_provenance",
+    "serialisations",
     "sha256_file",
     "sha256_manifest",
     "sorted_triples",
@@ -92,19 +100,7 @@ _SAFE_INTEGER = re.compile(r"0|-?[1-9][0-9]{0,14}")  # exact as a JSON number ev
 
 # ---- RDF text ----------------------------------------------------------------------------
 
-
-def sorted_triples(quads: Iterable[ox.Quad]) -> list[ox.Triple]:
-    """The distinct triples of ``quads``: by subject, ``rdf:type`` first, then predicate, object."""
-    triples = {q.triple for q in quads}
-    return sorted(
-        triples,
-        key=lambda t: (
-            str(t.subject),
-            t.predicate.value != _RDF_TYPE,
-            t.predicate.value,
-            str(t.object),
-        ),
-    )
+_TYPE: Final = f"<{_RDF_TYPE}> "
 
 
 def _serialize(
@@ -115,15 +111,109 @@ def _serialize(
     return ox.serialize(terms, format=fmt, prefixes=dict(prefixes or {})) or b""
 
 
+def _split(text: str) -> list[str]:
+    """The lines of N-Triples or N-Quads ``text``, without their newline (``\\u2028`` and
+    the like are in the text as they are: only a newline ends a line)."""
+    lines = text.split("\n")
+    lines.pop()  # after the last newline
+    return lines
+
+
+def _sorted_distinct(lines: list[str]) -> tuple[list[str], list[int]]:
+    """The distinct ``lines`` sorted, and the position in ``lines`` of each."""
+    order = sorted(range(len(lines)), key=lines.__getitem__)
+    ordered = [lines[k] for k in order]
+    if any(map(operator.eq, ordered, itertools.islice(ordered, 1, None))):
+        order = [k for i, k in enumerate(order) if i == 0 or ordered[i] != ordered[i - 1]]
+        ordered = [lines[k] for k in order]
+    return ordered, order
+
+
+def _text(lines: list[str]) -> bytes:
+    """``lines`` as UTF-8 text, each ending with a newline."""
+    return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
+
+
+@dataclass(frozen=True)
+class _Lines:
+    """The triples of some quads, their N-Triples lines, and the distinct lines sorted.
+
+    Sorted N-Triples lines are the order of every writer here: N-Triples itself; JSON-LD
+    reads its nodes off them (:func:`_jsonld.compact_nodes`); Turtle takes its order from
+    them (:func:`_turtle_positions`). Strings sort as their UTF-8 bytes do.
+    """
+
+    triples: list[ox.Triple]
+    sorted: list[str]  # the distinct lines, sorted
+    positions: list[int]  # sorted[i] is the line of triples[positions[i]]
+    triple_terms: bool  # whether "<<(" is in the text: maybe a triple term
+
+    @classmethod
+    def of(cls, quads: Iterable[ox.Quad]) -> _Lines:
+        """The lines of the triples of ``quads``."""
+        triples = [q.triple for q in quads]
+        text = _serialize(triples, ox.RdfFormat.N_TRIPLES).decode("utf-8")
+        ordered, positions = _sorted_distinct(_split(text))
+        return cls(triples, ordered, positions, "<<(" in text)
+
+    def turtle_order(self) -> list[ox.Triple]:
+        """The distinct triples as :func:`sorted_triples` orders them."""
+        order = None if self.triple_terms else _turtle_positions(self.sorted)
+        if order is None:
+            return sorted({self.triples[k] for k in self.positions}, key=_sort_key)
+        return [self.triples[self.positions[i]] for i in order]
+
+
+def _turtle_positions(lines: list[str]) -> list[int] | None:
+    """Positions of sorted distinct N-Triples ``lines`` (no triple terms) in the order of
+    :func:`sorted_triples`: each subject's ``rdf:type`` lines moved before its other lines.
+    None when the lines' order differs otherwise.
+
+    A line is ``S P O .``. Subjects and objects compare as their N-Triples text, as in
+    :func:`sorted_triples`, since neither is ever followed by a character below a space.
+    Predicates compare by their IRI, which their bracketed text does too, unless one IRI is
+    a prefix of another followed by a character below ``>`` (then None).
+    """
+    predicates = sorted({line[(i := line.find(" ")) + 2 : line.find(">", i)] for line in lines})
+    for a, b in itertools.pairwise(predicates):
+        if b.startswith(a) and b[len(a)] < ">":
+            return None
+    order: list[int] = []
+    start, end = 0, len(lines)
+    while start < end:
+        opening = lines[start][: lines[start].index(" ") + 1]  # the subject and a space
+        stop = bisect.bisect_left(lines, opening[:-1] + "!", start)
+        types = bisect.bisect_left(lines, opening + _TYPE, start, stop)
+        after = bisect.bisect_left(lines, opening + _TYPE[:-1] + "!", types, stop)
+        order += range(types, after)
+        order += range(start, types)
+        order += range(after, stop)
+        start = stop
+    return order
+
+
+def _sort_key(t: ox.Triple) -> tuple[str, bool, str, str]:
+    return (str(t.subject), t.predicate.value != _RDF_TYPE, t.predicate.value, str(t.object))
+
+
+def sorted_triples(quads: Iterable[ox.Quad]) -> list[ox.Triple]:
+    """The distinct triples of ``quads``: by subject, ``rdf:type`` first, then predicate, object.
+
+    Subjects and objects compare as their N-Triples text, predicates as their IRI. The order
+    is read off the sorted N-Triples lines of the triples (:func:`_turtle_positions`); where
+    it would differ, the triples are sorted by that key itself.
+    """
+    return _Lines.of(quads).turtle_order()
+
+
 def _turtle(triples: Sequence[ox.Triple], prefixes: Mapping[str, str]) -> bytes:
     """Turtle of ``triples`` in their order, opening with ``prefixes`` in their order."""
     text = _serialize(triples, ox.RdfFormat.TURTLE, prefixes)
-    lines = text.splitlines(keepends=True)
     body = 0
-    while body < len(lines) and lines[body].startswith(b"@prefix "):
-        body += 1  # pyoxigraph's own prefix lines, in an order of its own: replaced
+    while text.startswith(b"@prefix ", body):  # pyoxigraph's own, in an order of its own
+        body = text.find(b"\n", body) + 1 or len(text)
     head = "".join(f"@prefix {name}: <{ns}> .\n" for name, ns in prefixes.items())
-    return head.encode("utf-8") + b"".join(lines[body:])
+    return head.encode("utf-8") + text[body:]
 
 
 def turtle_bytes(quads: Iterable[ox.Quad]) -> bytes:
@@ -131,16 +221,24 @@ def turtle_bytes(quads: Iterable[ox.Quad]) -> bytes:
     return _turtle(sorted_triples(quads), PREFIXES)
 
 
+def _sorted_lines(text: bytes) -> bytes:
+    """The distinct lines of N-Triples or N-Quads ``text``, sorted."""
+    lines = text.split(b"\n")
+    lines.pop()  # after the last newline
+    lines.sort()
+    if any(map(operator.eq, lines, itertools.islice(lines, 1, None))):
+        lines = [line for i, line in enumerate(lines) if i == 0 or line != lines[i - 1]]
+    return b"\n".join(lines) + b"\n" if lines else b""
+
+
 def ntriples_bytes(quads: Iterable[ox.Quad]) -> bytes:
     """N-Triples of the triples of ``quads``, one line each, sorted."""
-    lines = _serialize(sorted_triples(quads), ox.RdfFormat.N_TRIPLES)
-    return b"".join(sorted(lines.splitlines(keepends=True)))
+    return _sorted_lines(_serialize((q.triple for q in quads), ox.RdfFormat.N_TRIPLES))
 
 
 def nquads_bytes(quads: Iterable[ox.Quad]) -> bytes:
     """N-Quads of ``quads``, one line each, sorted."""
-    lines = _serialize(set(quads), ox.RdfFormat.N_QUADS)
-    return b"".join(sorted(lines.splitlines(keepends=True)))
+    return _sorted_lines(_serialize(quads, ox.RdfFormat.N_QUADS))
 
 
 # ---- JSON-LD -----------------------------------------------------------------------------
@@ -249,17 +347,15 @@ def _links(nodes: Mapping[str, dict[str, Any]]) -> dict[str, list[str]]:
     return links
 
 
-def _tree(
-    root: str, nodes: Mapping[str, dict[str, Any]]
-) -> tuple[list[str], list[tuple[str, str]]]:
-    """The trees that hold every subject: roots, and (parent, child) edges in the order found.
+def _tree(root: str, links: Mapping[str, list[str]]) -> tuple[list[str], list[tuple[str, str]]]:
+    """The trees that hold every subject of ``links`` (subject -> the subjects its values
+    point at): roots, and (parent, child) edges in the order found.
 
     Breadth first from ``root``, so that a node hangs where it is nearest to the cable (a
     paragraph under the cable, not under a version that also points at it); then from the
     least subject not yet reached that no other unreached subject points at (else, on a
     cycle, the least one), and so on.
     """
-    links = _links(nodes)
     seen: set[str] = set()
     roots: list[str] = []
     edges: list[tuple[str, str]] = []
@@ -276,50 +372,67 @@ def _tree(
                     edges.append((parent, child))
                     queue.append(child)
 
-    if root in nodes:
+    if root in links:
         grow(root)
-    while len(seen) < len(nodes):
-        rest = sorted(s for s in nodes if s not in seen)
+    while len(seen) < len(links):
+        rest = sorted(s for s in links if s not in seen)
         pointed = {t for s in rest for t in links[s] if t != s}
         grow(next((s for s in rest if s not in pointed), rest[0]))
     return roots, edges
 
 
-def _expand_id(compact: str) -> str:
-    prefix, colon, local = compact.partition(":")
-    if colon and prefix in PREFIXES and not local.startswith("//"):
-        return PREFIXES[prefix] + local
-    return compact
-
-
-def _embed(parent: dict[str, Any], child: dict[str, Any]) -> bool:
-    """Put ``child`` in place of the first reference to it among ``parent``'s values;
-    False when there is none."""
-    ref = child["@id"]
-    for key in sorted(k for k in parent if not k.startswith("@")):
-        value = parent[key]
+def _first_references(
+    node: Mapping[str, Any], wanted: Mapping[str, str]
+) -> dict[str, tuple[str, int]]:
+    """Where each of the ``wanted`` references is first found among ``node``'s values: a
+    string, or ``{"@id": ...}``, equal to it; keys in order (not ``@id``, ``@type``), then
+    array positions (-1 for a single value)."""
+    lengths = {len(ref) for ref in wanted}
+    found: dict[str, tuple[str, int]] = {}
+    for key in sorted(k for k in node if not k.startswith("@")):
+        value = node[key]
         items = value if isinstance(value, list) else [value]
         for i, item in enumerate(items):
-            if item == ref or item == {"@id": ref}:
-                if isinstance(value, list):
-                    value[i] = child
-                else:
-                    parent[key] = child
-                return True
-    return False
+            if isinstance(item, dict) and len(item) == 1 and isinstance(item.get("@id"), str):
+                item = item["@id"]
+            if (
+                isinstance(item, str)
+                and len(item) in lengths
+                and item in wanted
+                and item not in found
+            ):
+                found[item] = (key, i if isinstance(value, list) else -1)
+                if len(found) == len(wanted):
+                    return found
+    return found
 
 
-def _order(value: Any) -> Any:
-    """Sort, in place, every array of node objects that carry a position: by position."""
-    if isinstance(value, dict):
-        for item in value.values():
-            _order(item)
-    elif isinstance(value, list):
-        for item in value:
-            _order(item)
-        if any(isinstance(item, dict) and POSITION_TERM in item for item in value):
-            value.sort(key=_position_key)
-    return value
+def _embed(
+    edges: Sequence[tuple[str, str]], by_id: Mapping[str, dict[str, Any]]
+) -> tuple[list[str], list[list[Any]]]:
+    """Put each child in place of the first reference to it among its parent's values (a
+    string or ``{"@id": ...}`` equal to its ``@id``, keys in order, then positions).
+
+    Returns the children no reference was found for, in edge order, and the arrays children
+    were put in. A child never takes the place of another's reference, nor becomes one, so
+    each parent's values are searched once for all its children.
+    """
+    children: dict[str, dict[str, str]] = {}  # parent -> child @id -> child
+    for parent, child in edges:
+        children.setdefault(parent, {})[by_id[child]["@id"]] = child
+    placed: set[str] = set()
+    arrays: list[list[Any]] = []
+    for parent, wanted in children.items():
+        node = by_id[parent]
+        for ref, (key, i) in _first_references(node, wanted).items():
+            child = wanted[ref]
+            placed.add(child)
+            if i < 0:
+                node[key] = by_id[child]
+            else:
+                node[key][i] = by_id[child]
+                arrays.append(node[key])
+    return [child for _, child in edges if child not in placed], arrays
 
 
 def _position_key(item: Any) -> tuple[int, int, str]:
@@ -332,34 +445,101 @@ def _position_key(item: Any) -> tuple[int, int, str]:
     return (1, 0, str(item))
 
 
+def _framed(
+    context: str,
+    root: str,
+    by_id: Mapping[str, dict[str, Any]],
+    links: Mapping[str, list[str]],
+) -> dict[str, Any]:
+    """The document of the compacted nodes ``by_id`` (by subject), each embedded in the node
+    that reaches it first, breadth first from ``root`` (:func:`_tree`); arrays of nodes
+    with a position sorted by it (only arrays that nodes were put in can hold nodes)."""
+    roots, edges = _tree(root, links)
+    lost, arrays = _embed(edges, by_id)
+    graph = [by_id[r] for r in roots + lost]  # never lose a node: it stands on its own
+    for array in {id(a): a for a in [graph, *arrays]}.values():
+        if any(isinstance(item, dict) and POSITION_TERM in item for item in array):
+            array.sort(key=_position_key)  # paragraphs, addressees, REF entries by position
+    return {"@context": context, "@graph": graph}
+
+
 def jsonld_document(
     quads: Iterable[ox.Quad], root: ox.NamedNode, loader: OfflineLoader
 ) -> dict[str, Any]:
     """The triples of ``quads`` as one compacted JSON-LD document, framed as trees.
 
-    pyld compacts every node with the context; each node is then embedded in the node that
-    reaches it first, breadth first from ``root`` (:func:`_tree`): ``@graph`` holds the tree
-    of ``root`` (the cable), then a tree for each node it does not reach (the graph's
-    provenance, aliases), so that no triple is left out. Arrays of nodes with a position
-    (paragraphs, addressees, REF entries) are sorted by it.
+    Every node is compacted with the loader's context, by :mod:`cablerdf._jsonld` (the
+    context compiled once; the same document as pyld makes, :func:`jsonld_document_pyld`);
+    each node is then embedded in the node that reaches it first, breadth first from
+    ``root`` (:func:`_tree`): ``@graph`` holds the tree of ``root`` (the cable), then a tree
+    for each node it does not reach (the graph's provenance, aliases), so that no triple is
+    left out. Arrays of nodes with a position (paragraphs, addressees, REF entries) are
+    sorted by it. The nodes are read off the sorted N-Triples lines of the triples; a graph
+    with triple terms is left to :func:`jsonld_document_pyld`.
+    """
+    quads = list(quads)
+    return _jsonld_document(_Lines.of(quads), quads, root, loader)
+
+
+def _jsonld_document(
+    lines: _Lines, quads: Sequence[ox.Quad], root: ox.NamedNode, loader: OfflineLoader
+) -> dict[str, Any]:
+    """:func:`jsonld_document` of ``quads``, whose lines are ``lines``."""
+    compactor = _jsonld.compactor_for(dict(loader.documents)[loader.context])
+    try:
+        by_id, links = _jsonld.compact_nodes(lines.sorted, compactor)
+    except _jsonld.TripleTermFound:
+        return jsonld_document_pyld(quads, root, loader)
+    return _framed(loader.context, root.value, by_id, links)
+
+
+def jsonld_document_pyld(
+    quads: Iterable[ox.Quad], root: ox.NamedNode, loader: OfflineLoader
+) -> dict[str, Any]:
+    """:func:`jsonld_document` with pyld's compaction: the reference it is tested against.
+
+    The expanded node objects of the triples (RDF to JSON-LD with native types) are compacted
+    by pyld with the context, through ``loader``, then framed alike.
     """
     nodes = _node_objects(quads)
     if not nodes:
         return {"@context": loader.context, "@graph": []}
     options = {"documentLoader": loader, "graph": True, "skipExpansion": True}
     compacted = jsonld.compact(list(nodes.values()), loader.context, options)
-    by_id = {_expand_id(node["@id"]): node for node in compacted["@graph"]}
-    roots, edges = _tree(root.value, nodes)
-    for parent, child in edges:
-        if not _embed(by_id[parent], by_id[child]):
-            roots.append(child)  # never lose a node: it stands on its own
-    return {"@context": loader.context, "@graph": _order([by_id[r] for r in roots])}
+    by_id = dict(zip(nodes, compacted["@graph"], strict=True))  # pyld keeps the order
+    return _framed(loader.context, root.value, by_id, _links(nodes))
 
 
 def jsonld_bytes(document: Mapping[str, Any]) -> bytes:
-    """JSON text of ``document``: UTF-8, keys sorted, one-space indent, final newline."""
-    text = json.dumps(document, ensure_ascii=False, sort_keys=True, indent=1)
-    return (text + "\n").encode("utf-8")
+    """JSON text of ``document``: UTF-8, keys sorted, one-space indent, final newline
+    (``json.dumps(document, ensure_ascii=False, sort_keys=True, indent=1)``)."""
+    return (_jsonld.dumps(document) + "\n").encode("utf-8")
+
+
+@dataclass(frozen=True)
+class Serialisations:
+    """One graph's files: Turtle, framed JSON-LD, N-Quads and N-Triples bytes."""
+
+    turtle: bytes
+    jsonld: bytes
+    nquads: bytes
+    ntriples: bytes
+
+
+def serialisations(
+    quads: Iterable[ox.Quad], root: ox.NamedNode, loader: OfflineLoader
+) -> Serialisations:
+    """:func:`turtle_bytes`, :func:`jsonld_bytes` of :func:`jsonld_document` (from ``root``),
+    :func:`nquads_bytes` and :func:`ntriples_bytes` of ``quads``: the same bytes, with the
+    triples serialised and sorted once for the three that need them."""
+    quads = list(quads)
+    lines = _Lines.of(quads)
+    return Serialisations(
+        turtle=_turtle(lines.turtle_order(), PREFIXES),
+        jsonld=jsonld_bytes(_jsonld_document(lines, quads, root, loader)),
+        nquads=nquads_bytes(quads),
+        ntriples=_text(lines.sorted),
+    )
 
 
 # ---- files -------------------------------------------------------------------------------
