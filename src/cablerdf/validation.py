@@ -10,17 +10,19 @@ per-cable :class:`CableValidation`, and :class:`~cablerdf.model.Diagnostic` valu
 Severity: ``Violation`` means the pipeline produced a bad graph (the run fails); ``Warning``
 and ``Info`` mean the source itself is odd (shown and kept). See ``docs/validation.md``.
 
-Two SHACL engines give the same results on our shapes (``tests/test_validation.py`` runs
-every test graph through both): ``turbo`` (the ``pyshacl-turbo`` package, Rust, about 16
-times faster here) and ``pyshacl``. ``Validator.load()`` takes ``turbo`` when it is
-installed and ``pyshacl`` otherwise.
+Three SHACL engines give the same results on our shapes (``tests/test_shacl_engine.py``
+compares them on every test graph, every corpus cable and mutated cable graphs):
+``native`` (:mod:`cablerdf._shacl`, this project's engine for the part of SHACL Core and
+SHACL-SPARQL the shapes use: the graph indexed in Python dicts, the SPARQL rules compiled
+once into an evaluator over them; several times faster than the others here, see
+``benchmarks/validate.py``), ``turbo`` (the ``pyshacl-turbo`` package, Rust) and
+``pyshacl``. ``Validator.load()`` takes ``native``; the other two stay selectable.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib
-import importlib.util
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -32,6 +34,7 @@ import pyoxigraph as ox
 import rdflib
 from rdflib.term import BNode, Node, URIRef
 
+from cablerdf import _shacl
 from cablerdf.model import Diagnostic, Severity
 
 __all__ = [
@@ -50,8 +53,8 @@ __all__ = [
 SHAPES_NAMESPACE: Final = "https://w3id.org/cablegate/shapes#"
 """The namespace of our shapes; a result's code is ``shacl.`` + the shape's local name."""
 
-ENGINES: Final = ("turbo", "pyshacl")
-"""The SHACL engines, in the order ``engine="auto"`` tries them."""
+ENGINES: Final = ("native", "turbo", "pyshacl")
+"""The SHACL engines; ``engine="auto"`` is the first."""
 
 SHAPE_FILE_NAMES: Final = ("cablerdf-shapes.ttl", "cablerdf-rules.ttl")
 ONTOLOGY_FILE_NAMES: Final = ("cablerdf.ttl", "schemes.ttl")
@@ -243,10 +246,10 @@ def _results_of(report: rdflib.Graph, cable_of: Any) -> list[ValidationResult]:
         path = report.value(node, _SH_NS.resultPath)
         value = report.value(node, _SH_NS.value)
         messages = sorted(str(m) for m in report.objects(node, _SH_NS.resultMessage))
-        focus_text = str(focus) if focus is not None else ""
+        focus_text = _focus_text(focus)
         results.append(
             ValidationResult(
-                focus=focus_text if not isinstance(focus, BNode) else "_:" + focus_text,
+                focus=focus_text,
                 path=_path(report, path) if path is not None else None,
                 severity=_SEVERITIES.get(
                     str(report.value(node, _SH_NS.resultSeverity)), "Violation"
@@ -259,6 +262,18 @@ def _results_of(report: rdflib.Graph, cable_of: Any) -> list[ValidationResult]:
             )
         )
     return sorted(set(results), key=_result_key)
+
+
+def _focus_text(focus: Node | None) -> str:
+    """A focus node as :attr:`ValidationResult.focus` names it: the IRI, ``_:`` and the
+    blank node's label, or a literal in N-Triples syntax (a target can be a literal)."""
+    if focus is None:
+        return ""
+    if isinstance(focus, BNode):
+        return "_:" + str(focus)
+    if isinstance(focus, rdflib.Literal):
+        return _nt(focus)
+    return str(focus)
 
 
 def _result_key(r: ValidationResult) -> tuple[str, ...]:
@@ -332,7 +347,10 @@ def _term_of(nt: str) -> ox.NamedNode | ox.Literal | ox.BlankNode:
     return obj
 
 
-def _node_of(iri: str) -> ox.NamedNode | ox.BlankNode:
+def _node_of(iri: str) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """The term of a focus or shape as :class:`ValidationResult` names it."""
+    if iri.startswith('"'):
+        return _term_of(iri)
     return ox.BlankNode(iri[2:]) if iri.startswith("_:") else ox.NamedNode(iri)
 
 
@@ -437,37 +455,72 @@ class _TurboEngine:
         return report
 
 
+class _NativeEngine:
+    """:mod:`cablerdf._shacl`, with the shapes compiled once."""
+
+    def __init__(self, shapes: rdflib.Graph) -> None:
+        self._engine = _shacl.Engine(shapes)
+
+    def validate(self, quads: Sequence[Iterable[object]]) -> list[ValidationResult]:
+        """The results for one graph of quads (graph names are not read)."""
+        found, graph = self._engine.validate(quads)
+        cables = sorted(
+            c for c in graph.subjects(_RDF_TYPE.value, _CABLE.value) if isinstance(c, str)
+        )
+        results = {
+            ValidationResult(
+                focus=focus,
+                path=r.path,
+                severity=r.severity,
+                shape=r.shape,
+                message=r.message,
+                value=None if r.value is None else _shacl.value_text(r.value),
+                cable=_cable_of(cables, focus),
+                component=r.component,
+            )
+            for r in found
+            for focus in (_shacl.node_text(r.focus),)
+        }
+        return sorted(results, key=_result_key)
+
+
 # ---- the validator -----------------------------------------------------------------------
 
 
 class Validator:
     """The parsed shapes, ontology and schemes, held once and reused for every cable.
 
-    ``engine`` is ``turbo`` or ``pyshacl``; ``shapes`` and ``ontology`` are the parsed files.
-    The ontology is not mixed into the data graphs: the mapping types every node itself.
+    ``engine`` is ``native``, ``turbo`` or ``pyshacl``; ``shapes`` and ``ontology`` are the
+    parsed files. The ontology is not mixed into the data graphs: the mapping types every
+    node itself.
     """
 
     def __init__(
-        self, shapes: rdflib.Graph, ontology: rdflib.Graph, engine: str = "pyshacl"
+        self, shapes: rdflib.Graph, ontology: rdflib.Graph, engine: str = "native"
     ) -> None:
         if engine not in ENGINES:
             raise ValueError(f"unknown SHACL engine {engine!r}; expected one of {ENGINES}")
         self.shapes = shapes
         self.ontology = ontology
         self.engine = engine
-        self._engine: _PyshaclEngine | _TurboEngine = (
-            _PyshaclEngine(shapes) if engine == "pyshacl" else _TurboEngine(shapes)
-        )
+        self._native: _NativeEngine | None = None
+        self._engine: _PyshaclEngine | _TurboEngine | None = None
+        if engine == "native":
+            self._native = _NativeEngine(shapes)
+        elif engine == "pyshacl":
+            self._engine = _PyshaclEngine(shapes)
+        else:
+            self._engine = _TurboEngine(shapes)
 
     @classmethod
     def load(cls, engine: str = "auto") -> Validator:
         """Read the shapes, the ontology and the schemes (see :func:`shape_files`).
 
-        ``engine``: ``turbo``, ``pyshacl``, or ``auto`` (``turbo`` when installed, else
-        ``pyshacl``). ``turbo`` raises ImportError when ``pyshacl-turbo`` is missing.
+        ``engine``: ``native``, ``turbo``, ``pyshacl``, or ``auto`` (``native``).
+        ``turbo`` raises ImportError when ``pyshacl-turbo`` is missing.
         """
         if engine == "auto":
-            engine = "turbo" if importlib.util.find_spec("pyshacl_turbo") else "pyshacl"
+            engine = ENGINES[0]
         files = shape_files()
         return cls(_read_graph(files.shapes), _read_graph(files.ontology), engine)
 
@@ -475,23 +528,38 @@ class Validator:
         """Validate every named graph of ``quads`` on its own; one result per graph, in order
         of first appearance. Triples of the default graph are validated together as graph ``""``.
         """
-        graphs: dict[str, list[ox.Triple]] = {}
-        for q in quads:
-            name = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else ""
-            graphs.setdefault(name, []).append(ox.Triple(q.subject, q.predicate, q.object))
-        return [self.validate_triples(name, triples) for name, triples in graphs.items()]
+        graphs: dict[str, list[ox.Quad]] = {}
+        named = ox.NamedNode
+        last: object = None
+        current: list[ox.Quad] = []
+        for quad in quads:
+            g = quad.graph_name
+            if g != last:  # quads come grouped by graph: look the name up on a change only
+                name = g.value if type(g) is named else ""
+                current = graphs.setdefault(name, [])
+                last = g
+            current.append(quad)
+        return [self._validate(name, graph) for name, graph in graphs.items()]
 
     def validate_triples(self, graph: str, triples: Iterable[ox.Triple]) -> CableValidation:
         """Validate one graph, named ``graph`` in the result."""
-        store = ox.Store()
-        store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
-        cables = sorted(
-            q.subject.value
-            for q in store.quads_for_pattern(None, _RDF_TYPE, _CABLE)
-            if isinstance(q.subject, ox.NamedNode)
-        )
-        report = self._engine.run(store)
-        results = tuple(_results_of(report, functools.partial(_cable_of, cables)))
+        return self._validate(graph, [(t.subject, t.predicate, t.object, None) for t in triples])
+
+    def _validate(self, graph: str, quads: Sequence[Iterable[object]]) -> CableValidation:
+        """Validate the triples of ``quads`` (their graph names are not read) as one graph."""
+        if self._native is not None:
+            results = tuple(self._native.validate(quads))
+        else:
+            assert self._engine is not None
+            store = ox.Store()
+            store.bulk_extend(ox.Quad(s, p, o) for s, p, o, _ in quads)  # type: ignore[arg-type]
+            cables = sorted(
+                q.subject.value
+                for q in store.quads_for_pattern(None, _RDF_TYPE, _CABLE)
+                if isinstance(q.subject, ox.NamedNode)
+            )
+            report = self._engine.run(store)
+            results = tuple(_results_of(report, functools.partial(_cable_of, cables)))
         conforms = all(r.severity != "Violation" for r in results)
         return CableValidation(graph, conforms, results, report_turtle(results))
 

@@ -16,7 +16,13 @@ import pyoxigraph as ox
 from pyld import jsonld  # type: ignore[import-untyped]
 
 from cablerdf.cli._common import EXIT_CANNOT_RUN, EXIT_FAILED, quiet_option
-from cablerdf.validation import CableValidation, ValidationResult, Validator, report_turtle
+from cablerdf.validation import (
+    ENGINES,
+    CableValidation,
+    ValidationResult,
+    Validator,
+    report_turtle,
+)
 
 FORMATS: dict[str, ox.RdfFormat | None] = {
     ".ttl": ox.RdfFormat.TURTLE,
@@ -288,10 +294,11 @@ def _search_dirs(file: Path, roots: Sequence[Path]) -> tuple[Path, ...]:
 )
 @click.option(
     "--engine",
-    type=click.Choice(["auto", "turbo", "pyshacl"]),
+    type=click.Choice(["auto", *ENGINES]),
     default="auto",
     show_default=True,
-    help="The SHACL engine (auto: pyshacl-turbo when installed, else pySHACL).",
+    help="The SHACL engine (auto: native, cablerdf's own; turbo: pyshacl-turbo; pyshacl: "
+    "pySHACL, the reference). They give the same results on cablerdf's shapes.",
 )
 @click.option(
     "--format",
