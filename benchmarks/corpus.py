@@ -150,13 +150,19 @@ def load_templates(corpus: Path) -> tuple[list[Template], list[Page]]:
         if doc.source.form in PAGE_FORMS:
             text = Path(doc.source.path).read_text(encoding="utf-8", errors="surrogateescape")
             pages.append(Page(yy, station, serial, text))
+        origin = doc.origin or record.origin
+        classification = doc.classification or (
+            record.classification.printed if record.classification else None
+        )
+        if not origin or not classification:
+            continue  # a real cables.csv row always prints both (text sources may lack them)
         template = Template(
             yy=yy,
             station=station,
             serial=serial,
             created=created,
-            origin=doc.origin or record.origin or "",
-            classification=doc.classification or "",
+            origin=origin,
+            classification=classification,
             references="|".join(doc.metadata_references)
             or "|".join(r.reference_id for r in record.references if r.reference_id),
             header=doc.header,

@@ -251,14 +251,13 @@ def convert_cable(
         and q.predicate == RDF.type
         and q.object == CR.SourceVersion
     )
+    text = export.serialisations(quads, minter.cable(reference_id), loader)
     return CableOutput(
         reference_id=reference_id,
-        turtle=export.turtle_bytes(quads),
-        jsonld=export.jsonld_bytes(
-            export.jsonld_document(quads, minter.cable(reference_id), loader)
-        ),
-        nquads=export.nquads_bytes(quads),
-        ntriples=export.ntriples_bytes(quads),
+        turtle=text.turtle,
+        jsonld=text.jsonld,
+        nquads=text.nquads,
+        ntriples=text.ntriples,
         triples=len(quads),
         entities=entities,
         shared=shared,
