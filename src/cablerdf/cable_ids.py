@@ -48,6 +48,9 @@ _SECTION_GARBLE = re.compile(
     r"^(?P<word>[A-Z]{0,8}?)[0-9Q]{1,2}(?:OF|GF|QF|O|F)[0-9Q]{1,2}(?=[A-Z])"
 )
 _TAIL_NUMBER = re.compile(r"^([A-Z]+)0*([0-9]{1,9})$")
+_NOT_ASCII_ALNUM = re.compile(r"[^0-9A-Za-z]+")
+_YEAR_AND_REST = re.compile(r"^([0-9]{2})(.*)$")
+_STATION_SERIAL_REST = re.compile(r"^([A-Z]+)0*([0-9]{1,9})(.*)$")
 
 # Caption and post-type words found glued in front of a station in published IDs and REFs
 # (``09EFTOLONDON2468``, ``85NOFORNMOGADISHU1643``, ``09SIFIEDABUJA1673`` from
@@ -166,8 +169,9 @@ _MIN_COUNT = 3  # a station with fewer published cables must be attested otherwi
 
 
 def _squeeze(text: str) -> str:
-    """Upper case, letters and digits only."""
-    return "".join(c for c in text.upper() if c.isascii() and c.isalnum())
+    """Upper case, letters and digits only (ASCII ones: what upper-casing makes of others,
+    ``ﬀ`` -> ``FF``, counts)."""
+    return _NOT_ASCII_ALNUM.sub("", text.upper())
 
 
 def _osa(a: str, b: str, limit: int) -> int:
@@ -446,7 +450,7 @@ class _Parts:
 
 def _split(squeezed: str) -> _Parts | None:
     """Year, station and number(s) of a squeezed ID; None when it has no such parts."""
-    m = re.match(r"^([0-9]{2})(.*)$", squeezed)
+    m = _YEAR_AND_REST.match(squeezed)
     if not m:
         return None
     yy, rest = m.group(1), m.group(2)
@@ -458,7 +462,7 @@ def _split(squeezed: str) -> _Parts | None:
     if g and (not g.group("word") or _osa(g.group("word"), "SECTION", 2) <= 2):
         rest = rest[g.end() :]
         rules.append("section marker removed")
-    m2 = re.match(r"^([A-Z]+)0*([0-9]{1,9})(.*)$", rest)
+    m2 = _STATION_SERIAL_REST.match(rest)
     if not m2:
         return None
     station, number, tail = m2.group(1), m2.group(2), m2.group(3)

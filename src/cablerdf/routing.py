@@ -14,6 +14,10 @@ from importlib import resources
 
 ROUTING_INDICATOR = re.compile(r"R[A-Z]{3,6}")
 _RANGE = re.compile(r"(R[A-Z]{3,6})\s+THRU\s+(R[A-Z]{3,6})")
+_HEAD = 4  # letters of a code that index the ranges
+
+_Range = tuple[int, str, str, str]  # (order in the table, first, last, name)
+_RangeIndex = dict[tuple[int, str], tuple[_Range, ...]]
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,10 +49,34 @@ class RoutingTable:
         code = ri.strip().upper()
         if code in self.names:
             return self.names[code]
-        for first, last, name in self.ranges:
-            if len(code) == len(first) and first <= code <= last:
-                return name
-        return None
+        # the first range (in table order) that holds the code: only the ranges of its length
+        # and first four letters, and those whose ends differ in them, can
+        narrow, wide = self._range_index
+        found: tuple[int, str] | None = None
+        for ranges in (narrow.get((len(code), code[:_HEAD])), wide.get(len(code))):
+            for order, first, last, name in ranges or ():
+                if first <= code <= last:
+                    if found is None or order < found[0]:
+                        found = (order, name)
+                    break  # ranges are kept in table order: the first hit is the earliest
+        return found[1] if found is not None else None
+
+    @functools.cached_property
+    def _range_index(self) -> tuple[_RangeIndex, dict[int, tuple[_Range, ...]]]:
+        """The ranges by length and first four letters (when both ends share them: every
+        code between them does too), and by length alone otherwise; each in table order."""
+        narrow: dict[tuple[int, str], list[_Range]] = {}
+        wide: dict[int, list[_Range]] = {}
+        for order, (first, last, name) in enumerate(self.ranges):
+            entry = (order, first, last, name)
+            if first[:_HEAD] == last[:_HEAD] and len(first) == len(last):
+                narrow.setdefault((len(first), first[:_HEAD]), []).append(entry)
+            else:
+                wide.setdefault(len(first), []).append(entry)
+        return (
+            {key: tuple(v) for key, v in narrow.items()},
+            {key: tuple(v) for key, v in wide.items()},
+        )
 
     def __contains__(self, ri: object) -> bool:
         return isinstance(ri, str) and self.name_of(ri) is not None

@@ -18,6 +18,8 @@ this one) and ``gap`` (white space).
 from __future__ import annotations
 
 import bisect
+import functools
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -34,6 +36,7 @@ from cablerdf.parsing.paragraphs import (
     banner_number,
     covering,
     cut,
+    digit_mask,
     find_candidates,
     flat_heading,
     fold,
@@ -134,13 +137,18 @@ _STARS = re.compile(r"\*{3,}")
 _FRAME_LINE = re.compile(r"[ \t]*\n[ \t]*[-=*]{3,}[-=* \t]*(?=\n|$)")
 _SIGNATURE_TAIL = re.compile(r"[ \t]*(?:\.|##)?[ \t]*\\?")
 _BLANK_LINE = re.compile(r"\n[ \t\\]*\n")
-_NEWLINE = re.compile(r"\n")
+_PILCROW = re.compile("¶")
+#: A line that opens like a banner (spaced letters or a level word), for glued captions.
+_BANNER_START = re.compile(r"[ \t]*(?:[A-Z] ){4}|[ \t]*(?:UNCLAS|CONFIDENTIAL|SECRET)")
 
 # Blanks around an optional token are written so that each blank is matched one way only
 # (``[ \t]*(?:¶[ \t]*)?``, not ``[ \t]*¶?[ \t]*``): a long run of blanks then fails in linear time.
 _ANY_KEYWORD = re.compile(
     r"[ \t]*(?:¶[ \t]*)?(?:E\.?[ \t]?O|TAG|SUBJ|REF|\(|CLASSIFIED|DERIVED)", re.IGNORECASE
 )
+
+
+_SUBJECT_OR_TAGS = re.compile(r"[ \t]*(?:TAG|SUBJ)", re.IGNORECASE)
 
 
 def _keyword_at(text: str) -> tuple[str, int] | None:
@@ -155,8 +163,9 @@ def _keyword_at(text: str) -> tuple[str, int] | None:
     return None
 
 
-def _zone_cuts(body: str, lines: list[Line], zone_end: int) -> set[int]:
-    """Offsets where lines of the preamble zone are cut: glued keywords, page breaks, tabs."""
+def _zone_cuts(body: str, lines: list[Line], zone_end: int, digits: bytes) -> set[int]:
+    """Offsets where lines of the preamble zone are cut: glued keywords, page breaks, tabs
+    (``digits``: the body's :func:`digit_mask`)."""
     cuts: set[int] = set()
     zone = body[:zone_end]
     first_at: dict[str, int] = {}
@@ -181,7 +190,9 @@ def _zone_cuts(body: str, lines: list[Line], zone_end: int) -> set[int]:
         dashes = _GLUED_DASHES.search(body, cb, line_end)
         if dashes:
             cuts.add(dashes.end())
-    for m in PAGE_BREAK_INLINE.finditer(zone):
+    # an inline page break holds eight digits in a row
+    breaks = PAGE_BREAK_INLINE.finditer(zone) if digits.find(b"0" * 8, 0, zone_end) >= 0 else ()
+    for m in breaks:
         ls = body.rfind("\n", 0, m.start()) + 1
         le = body.find("\n", m.end())
         le = len(body) if le < 0 else le
@@ -199,9 +210,7 @@ def _zone_cuts(body: str, lines: list[Line], zone_end: int) -> set[int]:
             tab = text.rfind("\t")
             if banner_match(text[tab + 1 :]):
                 cuts.add(line.start + tab + 1)
-        if banner_match(text) is None and re.match(
-            r"[ \t]*(?:[A-Z] ){4}|[ \t]*(?:UNCLAS|CONFIDENTIAL|SECRET)", text
-        ):
+        if _BANNER_START.match(text) and banner_match(text) is None:
             for m in _GLUED_CAPTION.finditer(text):
                 cuts.add(line.start + m.end())
     # a cut must not fall on a line start or end already
@@ -439,6 +448,9 @@ def _find_second(
     own = banner_number(first_banner) if first_banner else None
     idx = [i for i, ln in enumerate(lines) if ln.start >= pre.end]
     for k, i in enumerate(idx):
+        # a SUBJECT or TAGS line opens with those letters (in any case) after blanks
+        if not _SUBJECT_OR_TAGS.match(body, lines[i].start, lines[i].end):
+            continue
         kw = _keyword_at(lines[i].text(body))
         if kw is None or kw[0] not in ("subject", "tags"):
             continue
@@ -543,13 +555,13 @@ _TRAILER_DEBRIS = [
 ]
 
 
-def _trailer_debris(body: str, line: Line, tab_row: bool) -> bool:
+def _trailer_debris(body: str, line: Line, tab_row: bool, digits: bytes) -> bool:
     text = line.text(body)
     if not text.strip() or is_punct_line(text):
         return True
     if any(rx.fullmatch(text) for rx in _TRAILER_DEBRIS):
         return True
-    removed = removed_in_line(body, line, tab_row)
+    removed = removed_in_line(body, line, tab_row, digits)
     return bool(removed) and removed[0] == Span(line.start, line.end)
 
 
@@ -584,6 +596,8 @@ def _signer_in(body: str, start: int, end: int) -> Span | None:
 def _boilerplate(body: str, lo: int, end: int) -> Span | None:
     """The last "Visit our Classified Website" block in ``[lo, end)`` with its URL."""
     found: Span | None = None
+    if body.find("isit", lo, end) < 0:
+        return found  # every match holds "Visit" or "visit"
     for m in _BOILERPLATE.finditer(body, lo, end):
         start = m.start()
         ls = body.rfind("\n", lo, start) + 1
@@ -637,11 +651,25 @@ class _Trailer:
     trailer: Span | None = None
 
 
-def _find_trailer(body: str, lines: list[Line], lo: int, hi: int, tab_row: bool) -> _Trailer:
+def _line_start(line: Line) -> int:
+    return line.start
+
+
+def _line_end(line: Line) -> int:
+    return line.end
+
+
+def _find_trailer(
+    body: str, lines: list[Line], lo: int, hi: int, tab_row: bool, digits: bytes
+) -> _Trailer:
     """The signature, post boilerplate and trailing debris at the end of ``[lo, hi)``."""
-    idx = [i for i, ln in enumerate(lines) if ln.start >= lo and ln.end <= hi]
+    # the lines inside [lo, hi): lines come in order, their starts and ends never go back
+    idx = range(
+        bisect.bisect_left(lines, lo, key=_line_start),
+        bisect.bisect_right(lines, hi, key=_line_end),
+    )
     k = len(idx) - 1
-    while k >= 0 and _trailer_debris(body, lines[idx[k]], tab_row):
+    while k >= 0 and _trailer_debris(body, lines[idx[k]], tab_row, digits):
         k -= 1
     if k < 0:
         return _Trailer(hi)
@@ -706,7 +734,9 @@ class _Zone:
     removed: list[Span]
     tab_row: bool
 
+    @functools.cached_property
     def line_idx(self) -> list[int]:
+        """The indices of the lines that meet ``[lo, hi)`` (worked out once)."""
         return [i for i, ln in enumerate(self.lines) if ln.end > self.lo and ln.start < self.hi]
 
     def fully_removed(self, line: Line) -> bool:
@@ -719,13 +749,15 @@ class _Zone:
         return bool(cut(self.body, line.start, line.end, self.removed).strip())
 
 
-def _zone_removed(body: str, lines: list[Line], lo: int, hi: int, tab_row: bool) -> list[Span]:
+def _zone_removed(
+    body: str, lines: list[Line], lo: int, hi: int, tab_row: bool, digits: bytes
+) -> list[Span]:
     removed: list[Span] = []
     idx = [i for i, ln in enumerate(lines) if ln.end > lo and ln.start < hi]
     in_zone = set(idx)
     whole: set[int] = set()
     for i in idx:
-        spans = removed_in_line(body, lines[i], tab_row)
+        spans = removed_in_line(body, lines[i], tab_row, digits)
         if spans and spans[0] == Span(lines[i].start, lines[i].end):
             whole.add(i)
         removed.extend(spans)
@@ -746,32 +778,56 @@ def _newlines(zone: _Zone, a: int, b: int) -> int:
     return n
 
 
-def _start_pos(st: Start) -> int:
-    return st.start
-
-
-def _start_line(zone: _Zone, line: Line, starts: list[Start]) -> Start | None:
-    first = bisect.bisect_left(starts, line.start, key=_start_pos)
-    for st in starts[first:]:
-        if st.start >= max(line.end, line.start + 1):
-            break
-        if line.start <= st.start:
-            before = cut(zone.body, line.start, st.start, zone.removed)
-            if not before.strip() or is_dash_line(before):
-                return st
-    return None
+def _start_lines(zone: _Zone, idx: list[int], starts: list[Start]) -> dict[int, bool]:
+    """For each content line (``idx``, in order): whether a paragraph start stands on it with
+    only blanks or dashes before it. Content lines do not overlap, so each start is looked
+    up on the one line that holds it."""
+    found = dict.fromkeys(idx, False)
+    line_starts = [zone.lines[i].start for i in idx]
+    for st in starts:
+        k = bisect.bisect_right(line_starts, st.start) - 1
+        if k < 0:
+            continue
+        line = zone.lines[idx[k]]
+        if st.start >= max(line.end, line.start + 1) or found[idx[k]]:
+            continue
+        before = cut(zone.body, line.start, st.start, zone.removed)
+        if not before.strip() or is_dash_line(before):
+            found[idx[k]] = True
+    return found
 
 
 def _headings(zone: _Zone, starts: list[Start]) -> list[Span]:
     """Section headings of the paragraph zone (dash-framed, flattened or short lines)."""
     body = zone.body
-    idx = [i for i in zone.line_idx() if zone.content(zone.lines[i])]
+    # the lines with cable text, and that text (removed spans cut out), taken once
+    idx: list[int] = []
+    texts: dict[int, str] = {}
+    removed = zone.removed
+    r = 0  # the first removed span that ends after the line's start (lines come in order)
+    for i in zone.line_idx:
+        line = zone.lines[i]
+        while r < len(removed) and removed[r].end <= line.start:
+            r += 1
+        if r == len(removed) or removed[r].start >= line.end:
+            content = body[line.start : line.end]
+        else:
+            content = cut(body, line.start, line.end, removed)
+        if content.strip():
+            idx.append(i)
+            texts[i] = content
     first_start = starts[0].start if starts else zone.hi
-    is_start = {i: _start_line(zone, zone.lines[i], starts) is not None for i in idx}
+    is_start = _start_lines(zone, idx, starts)
     heads: dict[int, bool] = {}
+    text = texts.__getitem__
+    plain_like: dict[int, bool] = {}
 
-    def text(i: int) -> str:
-        return cut(body, zone.lines[i].start, zone.lines[i].end, zone.removed)
+    def like(i: int) -> bool:
+        """``heading_like`` of content line ``i`` (asked of most lines twice), worked out once."""
+        found = plain_like.get(i)
+        if found is None:
+            found = plain_like[i] = heading_like(texts[i])
+        return found
 
     def next_ok(k: int) -> bool:
         """What follows content line idx[k] allows a heading before it."""
@@ -784,7 +840,7 @@ def _headings(zone: _Zone, starts: list[Start]) -> list[Span]:
             return True
         return (
             k + 2 < len(idx)
-            and (heading_like(text(j)) or redaction_only(text(j)))
+            and (like(j) or redaction_only(text(j)))
             and (is_dash_line(text(idx[k + 2])) or is_start[idx[k + 2]])
         )
 
@@ -792,7 +848,9 @@ def _headings(zone: _Zone, starts: list[Start]) -> list[Span]:
         t = text(i)
         if is_start[i]:
             continue
-        if is_dash_line(t):
+        # a dash line or a flat heading holds "-", "=", "_" or a Unicode dash (not ASCII)
+        dashes = "-" in t or "=" in t or "_" in t or not t.isascii()
+        if dashes and is_dash_line(t):
             overline = (
                 k + 2 < len(idx)
                 and (
@@ -815,7 +873,7 @@ def _headings(zone: _Zone, starts: list[Start]) -> list[Span]:
             if (
                 not overline
                 and k + 2 < len(idx)
-                and (heading_like(text(idx[k + 1])) or redaction_only(text(idx[k + 1])))
+                and (like(idx[k + 1]) or redaction_only(text(idx[k + 1])))
                 and is_start[idx[k + 2]]
                 and not (
                     k > 0
@@ -860,20 +918,14 @@ def _headings(zone: _Zone, starts: list[Start]) -> list[Span]:
                 for j in above:
                     heads[j] = True
             continue
-        if flat_heading(t) and next_ok(k):
+        if dashes and flat_heading(t) and next_ok(k):
             heads[i] = True
             continue
-        label_only = _LABEL_ONLY.fullmatch(t) is not None
-        if not (heading_like(t) or label_only):
-            continue
         before = body.count("\n", zone.lines[idx[k - 1]].end, zone.lines[i].start) if k else 2
-        prev_ok = (
-            k == 0
-            or heads.get(idx[k - 1], False)
-            or _ends_sentence(text(idx[k - 1]))
-            or (before >= 2)
-        )
         if zone.lines[i].start < first_start:
+            label_only = _LABEL_ONLY.fullmatch(t) is not None
+            if not (like(i) or label_only):
+                continue
             after = (
                 body.count("\n", zone.lines[i].end, zone.lines[idx[k + 1]].start)
                 if k + 1 < len(idx)
@@ -883,9 +935,16 @@ def _headings(zone: _Zone, starts: list[Start]) -> list[Span]:
             if alone and (label_only or len(t.split()) <= 10) and not _END_MARK.search(t):
                 heads[i] = True
             continue
-        if label_only and not heading_like(t):
-            continue
-        if prev_ok and next_ok(k) and k + 1 < len(idx) and not _END_WORD.match(t):
+        # After the first paragraph start a heading is heading-like (a bare label is not
+        # enough) and follows a sentence end, a blank line or another heading; the cheap
+        # tests go first.
+        prev_ok = (
+            k == 0
+            or before >= 2
+            or heads.get(idx[k - 1], False)
+            or _ends_sentence(text(idx[k - 1]))
+        )
+        if prev_ok and k + 1 < len(idx) and like(i) and next_ok(k) and not _END_WORD.match(t):
             heads[i] = True
     spans: list[Span] = []
     for i in sorted(heads):
@@ -956,24 +1015,39 @@ def _para(
     return Paragraph(number, marking, text, Span(start, end), removed)
 
 
+def _cover_index(spans: list[Span]) -> tuple[list[int], list[int]]:
+    """The starts of ``spans`` in order and the running maximum of their ends, so that
+    :func:`_covered` asks "does a span hold this offset?" with one bisection."""
+    ordered = sorted(spans, key=_span_start)
+    return [sp.start for sp in ordered], list(itertools.accumulate((sp.end for sp in ordered), max))
+
+
+def _covered(index: tuple[list[int], list[int]], pos: int) -> bool:
+    """Some span of the :func:`_cover_index` holds ``pos`` (``start <= pos < end``)."""
+    starts, ends = index
+    k = bisect.bisect_right(starts, pos)
+    return k > 0 and ends[k - 1] > pos
+
+
+def _span_start(span: Span) -> int:
+    return span.start
+
+
 def _blocks(zone: _Zone, lo: int, hi: int, heads: list[Span]) -> list[tuple[int, int]]:
     """Blank-line separated blocks of cable text in ``[lo, hi)``, headings left out."""
     body = zone.body
     blocks: list[list[Line]] = []
     prev_end: int | None = None
-    for i in zone.line_idx():
+    in_head = _cover_index(heads)
+    for i in zone.line_idx:
         ln = zone.lines[i]
         if ln.end <= lo or ln.start >= hi:
             continue
         ln = Line(max(ln.start, lo), min(ln.end, hi))
         if not zone.content(ln) or is_punct_line(body[ln.start : ln.end]):
             continue
-        if any(
-            h.start
-            <= ln.start + (len(body[ln.start : ln.end]) - len(body[ln.start : ln.end].lstrip()))
-            < h.end
-            for h in heads
-        ):
+        text = body[ln.start : ln.end]
+        if _covered(in_head, ln.start + (len(text) - len(text.lstrip()))):
             prev_end = None
             continue
         gap = body[prev_end : ln.start] if prev_end is not None else "\n\n"
@@ -1041,6 +1115,11 @@ def _unnumbered(zone: _Zone, lo: int, hi: int, heads: list[Span]) -> list[Paragr
     return paras
 
 
+def _has_lower(body: str, start: int, end: int) -> bool:
+    """``body[start:end]`` holds a lower-case letter."""
+    return any(ch.islower() for ch in body[start:end])
+
+
 def _numbered(
     zone: _Zone, starts: list[Start], heads: list[Span]
 ) -> tuple[list[Paragraph], list[Span]]:
@@ -1069,8 +1148,7 @@ def _numbered(
             ls = body.rfind("\n", st.body_start, end) + 1
             ls = max(ls, st.body_start)
             line_text = body[ls:look_end]
-            has_lower = any(ch.islower() for ch in body[st.body_start : end])
-            h = trailing_heading(line_text, has_lower)
+            h = trailing_heading(line_text, functools.partial(_has_lower, body, st.body_start, end))
             if h is not None and ls + h < end:
                 hs = ls + h
                 hs += len(body[hs:end]) - len(body[hs:end].lstrip())
@@ -1117,15 +1195,36 @@ def _prefix(p: Paragraph, body: str) -> int:
     return p.span.start + (m2.end() if m2 else 0)
 
 
-def _extract(body: str, a: int, b: int, paras: list[Paragraph], excluded: list[Span]) -> str:
+def _extract(
+    body: str, a: int, b: int, paras: list[Paragraph], text_starts: list[int], excluded: list[Span]
+) -> str:
     skip = list(excluded)
-    for p in paras:
+    for p, ts in zip(paras, text_starts, strict=True):
         if a < p.span.start < b:
-            ts = _prefix(p, body)
             label = _CONTINUED_LABEL.match(body, ts, p.span.end)
             skip.append(Span(p.span.start, label.end() if label else ts))
         skip.extend(p.removed)
     return fold(cut(body, a, b, merge_spans([s for s in skip if s.end > a and s.start < b])))
+
+
+def _end_marks(
+    ender: re.Pattern[str], body: str, lowered: str, lo: int, hi: int
+) -> list[re.Match[str]]:
+    """``list(ender.finditer(body, lo, hi))`` for an end mark that begins with the word END in
+    any case (``lowered``: ``body.lower()``). The pattern is tried only where ``lowered``
+    reads "end", not at every offset (a case-blind pattern has no fast scan)."""
+    if len(lowered) != len(body):  # a character that lowers to two (U+0130): offsets differ
+        return list(ender.finditer(body, lo, hi))
+    marks: list[re.Match[str]] = []
+    pos = lowered.find("end", lo, hi)
+    while pos >= 0:
+        m = ender.match(body, pos, hi)
+        if m:
+            marks.append(m)
+            pos = lowered.find("end", m.end(), hi)
+        else:
+            pos = lowered.find("end", pos + 1, hi)
+    return marks
 
 
 def _label_end(rx: re.Pattern[str], body: str, pos: int, end: int) -> int | None:
@@ -1155,25 +1254,29 @@ def _section(
     *,
     last_before_end: bool,
     continued: re.Pattern[str] | None = None,
+    lowered: str | None = None,
+    text_starts: list[int] | None = None,
 ) -> str | None:
-    """The text of a labelled section (summary or comment), folded."""
+    """The text of a labelled section (summary or comment), folded (``lowered``: the body in
+    lower case, to find the end marks fast; ``text_starts``: the paragraphs' :func:`_prefix`)."""
+    if text_starts is None:
+        text_starts = [_prefix(p, body) for p in paras]
     cands: list[tuple[int, int, str]] = []  # (position, text start, kind)
     for h in heads:
         if heading.match(body, h.start, h.end) and not _CONT.search(body, h.start, h.end):
-            nxt = next((p for p in paras if p.span.start >= h.end), None)
-            if nxt is not None:
-                ts = _prefix(nxt, body)
-                le = _label_end(label, body, ts, nxt.span.end)
+            k = next((k for k, p in enumerate(paras) if p.span.start >= h.end), None)
+            if k is not None:
+                ts = text_starts[k]
+                le = _label_end(label, body, ts, paras[k].span.end)
                 cands.append((h.start, le if le is not None else ts, "heading"))
-    for p in paras:
-        ts = _prefix(p, body)
+    for p, ts in zip(paras, text_starts, strict=True):
         if continued is not None and continued.match(body, ts, p.span.end):
             continue
         le = _label_end(label, body, ts, p.span.end)
         if le is not None:
             cands.append((p.span.start, le, "label"))
     cands.sort()
-    ends = [m for m in ender.finditer(body, lo, hi)]
+    ends = _end_marks(ender, body, lowered if lowered is not None else body.lower(), lo, hi)
     excluded = list(heads) + list(removed)
     if ends and last_before_end:
         e = ends[0].start()
@@ -1181,11 +1284,11 @@ def _section(
         if before:
             start = before[-1][1]
         else:
-            first = next((p for p in paras if p.span.start < e), None)
+            first = next((k for k, p in enumerate(paras) if p.span.start < e), None)
             if first is None:
                 return None
-            start = _prefix(first, body)
-        text = _extract(body, start, e, paras, excluded)
+            start = text_starts[first]
+        text = _extract(body, start, e, paras, text_starts, excluded)
         return text or None
     if not cands:
         return None
@@ -1201,14 +1304,12 @@ def _section(
         stop = min(stop, paras[-1].span.end)
     elif continued is not None:
         stop = owner.span.end
-        for p in paras:
-            if p.span.start > owner.span.start and continued.match(
-                body, _prefix(p, body), p.span.end
-            ):
+        for p, ts in zip(paras, text_starts, strict=True):
+            if p.span.start > owner.span.start and continued.match(body, ts, p.span.end):
                 stop = p.span.end
     else:
         stop = _first_block_end(body, start, owner.span.end)
-    text = _extract(body, start, stop, paras, excluded)
+    text = _extract(body, start, stop, paras, text_starts, excluded)
     return text or None
 
 
@@ -1276,13 +1377,8 @@ def _diag(
     return Diagnostic(severity=severity, code=code, message=message, line=line, hint=hint)
 
 
-def _line_breaks(body: str) -> list[int]:
-    """The offsets of the line breaks of ``body``, in order (for :func:`_line_no`)."""
-    return [m.start() for m in _NEWLINE.finditer(body)]
-
-
 def _line_no(breaks: list[int], pos: int) -> int:
-    """The 1-based line of offset ``pos``, given the body's :func:`_line_breaks`."""
+    """The 1-based line of offset ``pos``, given the offsets of the body's line breaks."""
     return bisect.bisect_left(breaks, pos) + 1
 
 
@@ -1306,11 +1402,13 @@ def lay_out_body(body: str) -> tuple[BodyLayout, list[Diagnostic]]:
                 "nothing to lay out; check the reader's body split",
             )
         ]
-    breaks = _line_breaks(body)
+    digits = digit_mask(body)
     raw_lines = split_lines(body)
+    breaks = [line.end for line in raw_lines[:-1]]  # the offsets of the line breaks
     zm = _ZONE_END.search(body)
     zone_end = zm.start() if zm else len(body)
-    lines = split_lines(body, _zone_cuts(body, raw_lines, zone_end))
+    cuts = _zone_cuts(body, raw_lines, zone_end, digits)
+    lines = split_lines(body, cuts) if cuts else raw_lines
     tab_row = tab_row_body(body, lines)
     pre = _parse_preamble(body, lines, zone_end)
     labelled: list[tuple[str, Span]] = []
@@ -1369,7 +1467,7 @@ def lay_out_body(body: str) -> tuple[BodyLayout, list[Diagnostic]]:
         pre_removed: list[Span] = []
         for kind, idx in pa.blocks:
             for i in idx:
-                spans = removed_in_line(body, lines[i], tab_row)
+                spans = removed_in_line(body, lines[i], tab_row, digits)
                 pre_removed.extend(x for x in spans if x != Span(lines[i].start, lines[i].end))
                 label_line(kind, i)
         seen: set[str] = set()
@@ -1385,7 +1483,7 @@ def lay_out_body(body: str) -> tuple[BodyLayout, list[Diagnostic]]:
                     start += colon.end()
             fields[kind] = _field(body, lines, idx, start, merge_spans(pre_removed))
     lo = min(max(p.end for p in preambles), hi)
-    tr = _find_trailer(body, lines, lo, hi, tab_row)
+    tr = _find_trailer(body, lines, lo, hi, tab_row, digits)
     if tr.boilerplate:
         labelled.append(("boilerplate", _tight(body, tr.boilerplate.start, tr.boilerplate.end)))
     if tr.signature:
@@ -1393,9 +1491,9 @@ def lay_out_body(body: str) -> tuple[BodyLayout, list[Diagnostic]]:
     if tr.trailer:
         labelled.append(("trailer", tr.trailer))
     body_end = tr.body_end
-    removed = _zone_removed(body, lines, lo, body_end, tab_row)
+    removed = _zone_removed(body, lines, lo, body_end, tab_row, digits)
     zone = _Zone(body, lines, lo, body_end, removed, tab_row)
-    cands = find_candidates(body, lines, (lo, body_end), removed)
+    cands = find_candidates(body, lines, (lo, body_end), removed, digits)
     starts, notes = accept_starts(cands)
     for pos, kind, expected, printed in notes:
         word = "skips" if kind == "gap" else "repeats or goes back"
@@ -1408,12 +1506,14 @@ def lay_out_body(body: str) -> tuple[BodyLayout, list[Diagnostic]]:
                 line=_line_no(breaks, pos),
             )
         )
-    prefixes = [(st.start, st.body_start) for st in starts]
-    strays = [
-        Span(m.start(), m.end())
-        for m in re.finditer("¶", body[:body_end])
-        if m.start() >= lo and not any(a <= m.start() < b for a, b in prefixes)
-    ]
+    # pilcrows outside the number prefixes of the starts (which are in order and disjoint)
+    prefix_at = [st.start for st in starts]
+    strays = []
+    for pilcrow in _PILCROW.finditer(body[:body_end]):
+        at = pilcrow.start()
+        k = bisect.bisect_right(prefix_at, at) - 1
+        if at >= lo and not (k >= 0 and at < starts[k].body_start):
+            strays.append(Span(at, pilcrow.end()))
     if strays:
         zone = _Zone(body, lines, lo, body_end, merge_spans(removed + strays), tab_row)
     heads = _headings(zone, starts)
@@ -1437,22 +1537,23 @@ def lay_out_body(body: str) -> tuple[BodyLayout, list[Diagnostic]]:
         )
     for p in paras:
         labelled.append(("paragraph", p.span))
+    in_para = _cover_index([p.span for p in paras])
     for h in heads:
-        if not any(p.span.start <= h.start < p.span.end for p in paras):
+        if not _covered(in_para, h.start):
             labelled.append(("heading", h))
     for r in removed:
-        if body[r.start : r.end].replace("\\", "").strip() and not any(
-            p.span.start <= r.start < p.span.end for p in paras
-        ):
+        if body[r.start : r.end].replace("\\", "").strip() and not _covered(in_para, r.start):
             labelled.append(("removed", r))
     for ln in lines:
         if (
             lo <= ln.start
             and ln.end <= body_end
-            and is_punct_line(ln.text(body))
-            and not any(p.span.start <= ln.start < p.span.end for p in paras)
+            and is_punct_line(body[ln.start : ln.end])
+            and not _covered(in_para, ln.start)
         ):
             labelled.append(("debris", _tight(body, ln.start, ln.end)))
+    lowered = body.lower()
+    text_starts = [_prefix(p, body) for p in paras]
     summary = _section(
         body,
         paras,
@@ -1464,6 +1565,8 @@ def lay_out_body(body: str) -> tuple[BodyLayout, list[Diagnostic]]:
         lo,
         body_end,
         last_before_end=True,
+        lowered=lowered,
+        text_starts=text_starts,
     )
     comment = _section(
         body,
@@ -1477,6 +1580,8 @@ def lay_out_body(body: str) -> tuple[BodyLayout, list[Diagnostic]]:
         body_end,
         last_before_end=False,
         continued=_COMMENT_CONTINUED,
+        lowered=lowered,
+        text_starts=text_starts,
     )
     classified_by = fields.get("classified_by")
     if classified_by is None and paras:

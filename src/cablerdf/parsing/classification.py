@@ -57,17 +57,19 @@ _CONTROLS: dict[str, str] = {
 HANDLING_MARKS = ("SIPDIS", "EXDIS", "NODIS", "LIMDIS", "STADIS", "EFTO")
 
 _SLASHES = re.compile(r"\s*/+\s*")
+_BLANKS = re.compile(r"\s+")
+_REL = re.compile(r"REL(?:\s+TO)?\b.*")
 _MARK_WITH_DASH = re.compile(r"(SBU|U|C|S|TS)-(NF)")
 
 
 def _squeeze(part: str) -> str:
-    return re.sub(r"\s+", "", part.upper())
+    return _BLANKS.sub("", part.upper())
 
 
 def _control(part: str) -> str | None:
     """The canonical name of a dissemination control, or None when it is not one."""
     folded = " ".join(part.upper().split())
-    if re.fullmatch(r"REL(?:\s+TO)?\b.*", folded):
+    if _REL.fullmatch(folded):
         return folded
     return _CONTROLS.get(_squeeze(folded))
 
@@ -194,8 +196,10 @@ def looks_like_banner(line: str) -> bool:
     """Whether a line starts with a classification banner (``S E C R E T SECTION 01 OF 03
     ISLAMABAD 000428``, ``UNCLAS KINGSTON 000482``, a garbled ``SS E C R E T ...``)."""
     head = line.lstrip()[:120]
-    banner = _BANNER.search(head)
-    return bool(banner and banner.start() <= 2) or bool(_LONE_LEVEL.fullmatch(head.rstrip()))
+    # the leftmost match starts at 0, 1 or 2 exactly when one of these three tries matches
+    if any(_BANNER.match(head, start) for start in range(3)):
+        return True
+    return bool(_LONE_LEVEL.fullmatch(head.rstrip()))
 
 
 def classification_from_banner(text: str) -> Classification | None:

@@ -34,6 +34,15 @@ _PAGE_MARKER = re.compile(
     r"(?i)\b(?:[A-Z][A-Z'.-]*[ \t]+){1,4}0\d{7}\s+\d{3}(?:\.\d+)?\s+OF\s+\d{3}\b"
 )
 _NUMERIC_ENTITY = re.compile(r"&#(?:(\d{1,7})|[xX]([0-9A-Fa-f]{1,6}));")
+_ESCAPED_LINE_END = re.compile(r"[ \t]*\\[ \t]*(?=\n|$)")
+_TAG_SEPARATORS = re.compile(r"[\s,;]+")
+_HYPHEN_END = re.compile(r"\w-$")
+_SLASH = re.compile(r"\s*/\s*")
+_WHO_LEAD = re.compile(r"^\s*(?:\(\s*[A-Z/]{1,5}\s*\)|\d\.)\s*", re.IGNORECASE)
+_THIS_MESSAGE = re.compile(r"(?i)^\s*this message (?:is )?classified by\s*:?")
+_INITIAL_END = re.compile(r"(?i)(?:\b[A-Z]|\bJR|\bSR|\bA\.I)\.$")
+_NOT_WHO = re.compile(r"(?i)^(?:SECTION|REASONS?|E\.?\s?O\.?)\b")
+_REASONS_STOP = re.compile(r"[A-Ha-h)]\s*\.\s")
 
 
 def _entity(m: re.Match[str]) -> str:
@@ -44,7 +53,7 @@ def _entity(m: re.Match[str]) -> str:
 def strip_page_debris(text: str) -> str:
     """Remove page heads and page-break markers; each becomes a line break."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = re.sub(r"[ \t]*\\[ \t]*(?=\n|$)", "", text)  # line ends escaped with a backslash
+    text = _ESCAPED_LINE_END.sub("", text)  # line ends escaped with a backslash
     for pattern in (_BANNER_LINE, _PAGE_HEADER, _PAGE_MARKER):
         text = pattern.sub("\n", text)
     return text
@@ -91,7 +100,7 @@ def parse_tags(text: str) -> tuple[str, ...]:
         kept.append(line)
     tokens = [
         t
-        for raw in re.split(r"[\s,;]+", " ".join(kept).upper())
+        for raw in _TAG_SEPARATORS.split(" ".join(kept).upper())
         if (t := raw.strip(".:;()'\"")) and any(c.isalnum() for c in t)
     ]
     seen = set(tokens)
@@ -171,7 +180,7 @@ def parse_subject(text: str) -> tuple[str | None, str | None]:
         kept.append(line)
     joined = ""
     for line in kept:
-        glue = "" if re.search(r"\w-$", joined) else " "
+        glue = "" if _HYPHEN_END.search(joined) else " "
         joined = (joined.rstrip() + glue + line.strip()) if joined else line.strip()
     m = _SUBJECT_STOP_INLINE.search(joined)
     if m and m.start() > 0:
@@ -180,7 +189,7 @@ def parse_subject(text: str) -> tuple[str | None, str | None]:
     marking: str | None = None
     mk = _MARKING.match(subject)
     if mk:
-        marking = re.sub(r"\s*/\s*", "/", _fold(mk.group(1))).upper()
+        marking = _SLASH.sub("/", _fold(mk.group(1))).upper()
         subject = subject[mk.end() :]
     subject = subject.strip()
     return (subject or None), marking
@@ -304,14 +313,14 @@ def parse_classified_by(text: str) -> tuple[str | None, tuple[str, ...]]:
 
 
 def _who(text: str) -> str | None:
-    text = re.sub(r"^\s*(?:\(\s*[A-Z/]{1,5}\s*\)|\d\.)\s*", "", text, flags=re.IGNORECASE)
-    text = re.sub(r"(?i)^\s*this message (?:is )?classified by\s*:?", "", text)
+    text = _WHO_LEAD.sub("", text)
+    text = _THIS_MESSAGE.sub("", text)
     m = _WHO_END.search(text)
     who = text[: m.start()] if m else text.split("\n\n")[0]
     who = _WHO_TRAIL.sub("", _fold(who).rstrip(" ,;:-"))
-    if who.endswith(".") and not re.search(r"(?i)(?:\b[A-Z]|\bJR|\bSR|\bA\.I)\.$", who):
+    if who.endswith(".") and not _INITIAL_END.search(who):
         who = _WHO_TRAIL.sub("", who[:-1])
-    if not who or re.match(r"(?i)^(?:SECTION|REASONS?|E\.?\s?O\.?)\b", who):
+    if not who or _NOT_WHO.match(who):
         return None
     return who
 
@@ -323,7 +332,7 @@ def _reasons(text: str) -> tuple[str, ...]:
         if expr is None:
             continue
         chunk = expr.group(0)
-        stop = re.search(r"[A-Ha-h)]\s*\.\s", chunk)
+        stop = _REASONS_STOP.search(chunk)
         if stop:
             chunk = chunk[: stop.end()]
         for letter in _LETTERS.findall(chunk):

@@ -82,16 +82,27 @@ _KNOWN_ADDRESSEE = (
     r"(?:R[A-Z]{3,6}/|SECSTATE\b|AMEMBASSY\b|AMCONSUL\b|USMISSION\b|USDEL\b|USEU\b|USINT\b"
     r"|USLO\b|USOFFICE\b|CIA\b|DIA\b|NSC\b|SECDEF\b|JOINT STAFF\b|ALL\b|XMT\b)"
 )
-_GLUE_RULES = (
-    re.compile(r"(?<=\S)(?=DE[ \t]+R[A-Z]{3,6}[ \t]+#)"),
-    re.compile(r"(?<=#\d{4}/\d{2}[ \t]\d{7})(?=\S)|(?<=#\d{4}[ \t]\d{7})(?=\S)"),
-    re.compile(r"(?<=\S)(?=[ROPZ](?:[ \t][ROPZ])?[ \t]\d{6}Z[ \t][A-Z]{3}[ \t]\d{2}(?!\d))"),
-    re.compile(r"(?<=\d{6}Z[ \t][A-Z]{3}[ \t]\d{2})(?=FM[ \t])"),
-    re.compile(r"(?<=[ \t]ZDK)(?=FM[ \t])"),
-    re.compile(r"(?<=\d)(?=(?:TO|INFO)[ \t])"),
-    re.compile(rf"(?<=[A-Z])(?=(?:TO|INFO)[ \t]{_KNOWN_ADDRESSEE})"),
-    re.compile(r"(?:(?<=[ \t]IMMEDIATE)|(?<=[ \t]PRIORITY)|(?<=[ \t]ROUTINE))(?=[A-Z]{2})"),
-    re.compile(r"(?<=[ \t]\d{4})(?=[A-Z]{3})"),
+# Each rule with the strings a line must hold for it to match at all (any one of them): the
+# rules try every position of a line, the strings are found in C time.
+_GLUE_RULES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
+    (re.compile(r"(?<=\S)(?=DE[ \t]+R[A-Z]{3,6}[ \t]+#)"), ("#",)),
+    (
+        re.compile(r"(?<=#\d{4}/\d{2}[ \t]\d{7})(?=\S)|(?<=#\d{4}[ \t]\d{7})(?=\S)"),
+        ("#",),
+    ),
+    (
+        re.compile(r"(?<=\S)(?=[ROPZ](?:[ \t][ROPZ])?[ \t]\d{6}Z[ \t][A-Z]{3}[ \t]\d{2}(?!\d))"),
+        ("Z ", "Z\t"),
+    ),
+    (re.compile(r"(?<=\d{6}Z[ \t][A-Z]{3}[ \t]\d{2})(?=FM[ \t])"), ("FM",)),
+    (re.compile(r"(?<=[ \t]ZDK)(?=FM[ \t])"), ("ZDKFM",)),
+    (re.compile(r"(?<=\d)(?=(?:TO|INFO)[ \t])"), ("TO", "INFO")),
+    (re.compile(rf"(?<=[A-Z])(?=(?:TO|INFO)[ \t]{_KNOWN_ADDRESSEE})"), ("TO", "INFO")),
+    (
+        re.compile(r"(?:(?<=[ \t]IMMEDIATE)|(?<=[ \t]PRIORITY)|(?<=[ \t]ROUTINE))(?=[A-Z]{2})"),
+        ("IMMEDIATE", "PRIORITY", "ROUTINE"),
+    ),
+    (re.compile(r"(?<=[ \t]\d{4})(?=[A-Z]{3})"), ("",)),
 )
 # A header flattened onto one line with spaces: DE line, DTG and FM in one physical line.
 _FLAT_HEADER = re.compile(
@@ -118,6 +129,8 @@ _COMMON_RI_PREFIXES = ("RU", "RH", "RC", "RK", "RX", "RZ", "RB", "RN", "RI", "RA
 
 def _unglue_addressees(line: str, table: RoutingTable) -> str:
     """Break a line before routing indicators run into the previous addressee."""
+    if "/" not in line:  # _GLUED_RI ends with a slash
+        return line
     out: list[str] = []
     last = 0
     for match in _GLUED_RI.finditer(line):
@@ -142,11 +155,14 @@ def _unglue_addressees(line: str, table: RoutingTable) -> str:
 def _unglue(line: str, table: RoutingTable) -> list[str]:
     """Split one physical line where header keywords were glued to the previous word, or
     where a whole header was flattened onto it with spaces."""
-    if _FLAT_HEADER.search(line):
+    if "#" in line and "FM" in line and _FLAT_HEADER.search(line):
         for rule in _FLAT_RULES:
             line = rule.sub("\n", line)
-    for rule in _GLUE_RULES:
-        line = rule.sub("\n", line)
+    for rule, needles in _GLUE_RULES:
+        for needle in needles:
+            if needle in line:
+                line = rule.sub("\n", line)
+                break
     pieces: list[str] = []
     for piece in line.split("\n"):
         pieces.extend(_unglue_addressees(piece, table).split("\n"))
@@ -154,11 +170,17 @@ def _unglue(line: str, table: RoutingTable) -> list[str]:
 
 
 _TABS = re.compile(r"\t+")
+_CREATED = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T(?:[01][0-9]|2[0-3]):[0-5][0-9]Z")
 
 
 def _pieces(line: str) -> list[tuple[int, str]]:
     """A physical line without its line break and a trailing backslash (database rows), cut
     where a tab is followed by the start of a header or of a banner: (start, text) pairs."""
+    if "\t" not in line:  # one piece
+        piece = line.rstrip("\r\n").rstrip(" \t")
+        if piece.endswith("\\"):
+            piece = piece[:-1].rstrip(" \t")
+        return [(0, piece)]
     cuts = [0]
     for tab in _TABS.finditer(line):
         rest = line[tab.end() :]
@@ -202,7 +224,12 @@ def _created(match: re.Match[str]) -> str | None:
         )
     except ValueError:
         return None
-    return moment.strftime("%Y-%m-%dT%H:%MZ")
+    # four digits for any year (strftime's %Y left "0606" as "606" here, which no reader of
+    # created accepts) and no strftime call
+    return (
+        f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}"
+        f"T{moment.hour:02d}:{moment.minute:02d}Z"
+    )
 
 
 def created_from_dtg(dtg: str) -> str | None:
@@ -339,7 +366,10 @@ def _same_station(printed: str, known: str) -> bool:
 def _julian_agrees(julian: str, created: str) -> bool:
     """Whether the DE line's day of year lies within two days of the DTG's date."""
     day_of_year = int(julian[:3])
-    moment = dt.datetime.strptime(created, "%Y-%m-%dT%H:%MZ")
+    if _CREATED.fullmatch(created):  # what _created writes: read without strptime
+        moment = dt.datetime(int(created[:4]), int(created[5:7]), int(created[8:10]))
+    else:
+        moment = dt.datetime.strptime(created, "%Y-%m-%dT%H:%MZ")
     for year in (moment.year, moment.year - 1, moment.year + 1):
         if not 1 <= day_of_year <= (366 if year % 4 == 0 else 365):
             continue
@@ -465,16 +495,28 @@ def _is_header_marker(line: str) -> bool:
     )
 
 
-def split_header(text: str) -> int:
-    """For a text that holds header and body together (plain text, PlusD printouts, some
-    partial-extract pages): the offset where the body starts (0 if no header is found)."""
-    pieces: list[tuple[int, str]] = []
+def _text_pieces(text: str) -> Iterator[tuple[int, str]]:
+    """The :func:`_pieces` of every line of ``text``, with their offsets in ``text``."""
     offset = 0
     for line in text.splitlines(keepends=True):
         for start, piece in _pieces(line):
-            pieces.append((offset + start, piece))
+            yield offset + start, piece
         offset += len(line)
-    limit = next((i for i, (_, p) in enumerate(pieces) if _BODY_START.match(p)), len(pieces))
+
+
+def split_header(text: str) -> int:
+    """For a text that holds header and body together (plain text, PlusD printouts, some
+    partial-extract pages): the offset where the body starts (0 if no header is found).
+
+    The lines are cut into pieces only as far as they are looked at: up to the first line
+    that starts the body, and the blank ones after the header."""
+    pieces: list[tuple[int, str]] = []
+    source = _text_pieces(text)
+    for item in source:
+        pieces.append(item)
+        if _BODY_START.match(item[1]):
+            break
+    limit = len(pieces) - 1 if pieces and _BODY_START.match(pieces[-1][1]) else len(pieces)
     markers = [i for i in range(limit) if _is_header_marker(pieces[i][1])]
     if not markers:
         return 0
@@ -493,6 +535,12 @@ def split_header(text: str) -> int:
         if not in_addresses or not _ADDRESS_LIKE.match(piece):
             break
         end += 1
-    while end < len(pieces) and not pieces[end][1].strip():
+    while True:
+        if end == len(pieces):
+            more = next(source, None)
+            if more is None:
+                return len(text)
+            pieces.append(more)
+        if pieces[end][1].strip():
+            return pieces[end][0]
         end += 1
-    return pieces[end][0] if end < len(pieces) else len(text)

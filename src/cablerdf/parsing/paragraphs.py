@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from cablerdf.model import Span
@@ -65,6 +65,9 @@ def cut(body: str, start: int, end: int, removed: Sequence[Span]) -> str:
     """
     if not removed:
         return body[start:end]
+    lo = bisect.bisect_right(removed, start, key=_span_end)
+    if lo == len(removed) or removed[lo].start >= end:
+        return body[start:end]  # nothing removed in the range
     parts: list[str] = []
     pos = start
     for span in overlapping(removed, start, end):
@@ -76,6 +79,29 @@ def cut(body: str, start: int, end: int, removed: Sequence[Span]) -> str:
         pos = e
     parts.append(body[pos:end])
     return "".join(parts)
+
+
+_DIGIT_BYTES = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
+_DIGIT = b"0"
+_EIGHT_DIGITS = b"0" * 8
+
+
+def digit_mask(text: str) -> bytes:
+    """One byte per character of ``text``: ``0`` where it is a decimal digit (what ``\\d``
+    matches), a space elsewhere. ``mask.find(b"0", start, end)`` then tells in C time whether
+    ``text[start:end]`` holds a digit, where a regular expression would try every position."""
+    raw = text.encode("ascii", "replace")  # one byte per character: "?" for non-ASCII ones
+    mask = raw.translate(_DIGIT_BYTES)
+    if text.isascii():
+        return mask
+    # a non-ASCII character may be a decimal digit too (U+0660 ARABIC-INDIC DIGIT ZERO)
+    fixed = bytearray(mask)
+    pos = raw.find(b"?")
+    while pos >= 0:
+        if text[pos].isdecimal():
+            fixed[pos] = 0x30
+        pos = raw.find(b"?", pos + 1)
+    return bytes(fixed)
 
 
 @dataclass(frozen=True)
@@ -94,6 +120,8 @@ class Line:
 
 def split_lines(body: str, cuts: set[int] | frozenset[int] = frozenset()) -> list[Line]:
     """Cut the body at its line breaks and at the extra ``cuts`` offsets."""
+    if not cuts:
+        return _split_at_breaks(body)
     lines: list[Line] = []
     pos = 0
     extra = sorted(cuts)
@@ -112,6 +140,17 @@ def split_lines(body: str, cuts: set[int] | frozenset[int] = frozenset()) -> lis
         if nl < 0:
             break
         pos = nl + 1
+    return lines
+
+
+def _split_at_breaks(body: str) -> list[Line]:
+    """The lines of ``body`` between its line breaks (one split, no per-line search)."""
+    lines: list[Line] = []
+    pos = 0
+    for piece in body.split("\n"):
+        end = pos + len(piece)
+        lines.append(Line(pos, end))
+        pos = end + 1
     return lines
 
 
@@ -217,70 +256,151 @@ def is_page_break(text: str) -> bool:
     return PAGE_BREAK_LINE.fullmatch(text) is not None
 
 
+# The characters of DASH_LINE and _PUNCT_LINE: testing a line with str.strip is exact (both
+# match a string of blanks and such characters whole) and costs no pattern call.
+_DASH_CHARS = "-=_" + "".join(map(chr, range(0x2010, 0x2016)))
+_PUNCT_CHARS = ".-_=*~#" + "".join(map(chr, range(0x2010, 0x2016)))
+
+
 def is_dash_line(text: str) -> bool:
-    return DASH_LINE.fullmatch(text) is not None
+    """A line of three or more dashes (``-``, ``=``, ``_``, Unicode dashes) and blanks: what
+    :data:`DASH_LINE` matches whole."""
+    if text.strip(" \t" + _DASH_CHARS):
+        return False
+    return len(text) - text.count(" ") - text.count("\t") >= 3
 
 
 def is_punct_line(text: str) -> bool:
-    """A line of punctuation only (``.``, ``-``): debris between paragraphs."""
-    return _PUNCT_LINE.fullmatch(text) is not None
+    """A line of punctuation only (``.``, ``-``): debris between paragraphs (what
+    :data:`_PUNCT_LINE` matches whole)."""
+    return not text.strip(" \t" + _PUNCT_CHARS) and bool(text.strip(" \t"))
+
+
+def _ends_with_backslash(text: str) -> bool:
+    """``_BACKSLASH_TAIL.search(text)`` without trying every position: a backslash, then only
+    blanks (``$`` also matches before a final line break)."""
+    return text.removesuffix("\n").rstrip(" \t").endswith("\\")
 
 
 def tab_row_body(body: str, lines: list[Line]) -> bool:
     """True when most lines end with a backslash (a database row with escaped newlines)."""
-    filled = [ln for ln in lines if not ln.is_blank(body)]
-    if len(filled) < 4:
+    if "\\" not in body:
+        return False  # no line ends with a backslash: never most of four or more
+    filled = 0
+    tails = 0
+    for ln in lines:
+        text = body[ln.start : ln.end]
+        if text.strip():
+            filled += 1
+            if _ends_with_backslash(text):
+                tails += 1
+    if filled < 4:
         return False
-    tails = sum(1 for ln in filled if _BACKSLASH_TAIL.search(ln.text(body)))
-    return tails * 2 >= len(filled)
+    return tails * 2 >= filled
 
 
-def removed_in_line(body: str, line: Line, tab_row: bool) -> list[Span]:
+# The whole-line tests of removed_in_line as one expression (one call instead of eight):
+# the preamble printed again (a prefix, in any case), and the lines that are removed when a
+# pattern matches them whole (``\Z``), the banner only up to 160 characters, the others up
+# to 200. The patterns that need a digit, or eight in a row, are left out of the expressions
+# for lines without: they would try (and fail) at length on a line of capitals.
+_PREAMBLE_AGAIN_ANY_CASE = f"(?i:{_PREAMBLE_AGAIN.pattern})"
+
+
+def _whole_line(digits: int, banner: bool) -> re.Pattern[str]:
+    """The whole-line expression for a line with no digit (0), a digit (1) or eight digits in
+    a row (8); ``banner``: the line is short enough for a banner."""
+    needs = (
+        (PAGE_BREAK_LINE, 8),
+        (_SECTION_LINE, 1),
+        (_CLASS_ONLY_LINE, 0),
+        (_ROUTING_LINE, 1),
+        (_CAPTION_WORD_LINE, 0),
+        (PAGE_HEADER, 1),
+    )
+    whole = [rx.pattern for rx, need in needs if need <= digits]
+    if banner:
+        whole.append(BANNER.pattern)
+    ends = "|".join(f"(?:{pattern})" for pattern in whole)
+    return re.compile(f"{_PREAMBLE_AGAIN_ANY_CASE}|(?:{ends})\\Z")
+
+
+#: The whole-line expressions by (digits: 0, 1 or 8; up to 160 characters).
+_WHOLE_LINE = {
+    (digits, banner): _whole_line(digits, banner)
+    for digits in (0, 1, 8)
+    for banner in (False, True)
+}
+#: The last letter of each classification word (:data:`_FOOTER_TAIL` ends with one).
+_CLASS_WORD_LAST = frozenset("TDSLE")
+#: What a line that :data:`_FOOTER_TAIL` matches can end with.
+_FOOTER_LAST = frozenset("TDSLE \t\\\n")
+
+
+def _footer_tail_possible(text: str) -> bool:
+    """False when :data:`_FOOTER_TAIL` cannot match ``text``: it ends with a classification
+    word, then blanks, an optional backslash and blanks (``$``: or a final line break)."""
+    text = text.removesuffix("\n").rstrip(" \t")
+    if text.endswith("\\"):
+        text = text[:-1].rstrip(" \t")
+    return text[-1:] in _CLASS_WORD_LAST
+
+
+def removed_in_line(
+    body: str, line: Line, tab_row: bool, digits: bytes | None = None
+) -> list[Span]:
     """What of one line of the paragraph zone is not cable text.
 
     Whole lines: page breaks, SECTION lines, banners and bare classification words, page
     headers, routing-office lines, bare caption words (SIPDIS). Parts of lines: a page
     header at the start, a page-footer classification glued at the end, a page break
-    printed inline, and the escaped-newline backslash of tab-row bodies.
+    printed inline, and the escaped-newline backslash of tab-row bodies. ``digits`` is the
+    body's :func:`digit_mask` (made from the line when not given).
     """
-    text = line.text(body)
+    text = body[line.start : line.end]
     if not text.strip():
         return []
-    whole = Span(line.start, line.end)
-    if (
-        _PREAMBLE_AGAIN.match(text)
-        or len(text) <= 200
-        and (
-            is_page_break(text)
-            or _SECTION_LINE.fullmatch(text)
-            or banner_match(text)
-            or _CLASS_ONLY_LINE.fullmatch(text)
-            or _ROUTING_LINE.fullmatch(text)
-            or _CAPTION_WORD_LINE.fullmatch(text)
-            or PAGE_HEADER.fullmatch(text)
-        )
-    ):
-        return [whole]
+    if digits is None:
+        digits, base = digit_mask(text), 0
+    else:
+        base = line.start
+    size = len(text)
+    end = base + size
+    if digits.find(_DIGIT, base, end) < 0:
+        in_digits = 0
+    else:
+        in_digits = 8 if digits.find(_EIGHT_DIGITS, base, end) >= 0 else 1
+    whole = _WHOLE_LINE[in_digits, size <= 160] if size <= 200 else _PREAMBLE_AGAIN
+    if whole.match(text):
+        return [Span(line.start, line.end)]
     spans: list[Span] = []
-    head = PAGE_HEADER.match(text)
+    head = PAGE_HEADER.match(text) if "PAGE" in text else None
     lead = 0
     if head:
         lead = head.end()
         rest = _ROUTING_LINE.fullmatch(text, lead)
         if rest:
-            return [whole]
+            return [Span(line.start, line.end)]
         spans.append(Span(line.start, line.start + lead))
-    for m in PAGE_BREAK_INLINE.finditer(text, lead):
-        spans.append(Span(line.start + m.start(), line.start + m.end()))
+    # an inline page break holds eight digits in a row
+    if in_digits == 8 and digits.find(_EIGHT_DIGITS, base + lead, end) >= 0:
+        for m in PAGE_BREAK_INLINE.finditer(text, lead):
+            spans.append(Span(line.start + m.start(), line.start + m.end()))
     tail_end = len(text)
-    if tab_row:
+    if tab_row and _ends_with_backslash(text):
         m_bs = _BACKSLASH_TAIL.search(text)
         if m_bs:
             spans.append(Span(line.start + m_bs.start(), line.end))
             tail_end = m_bs.start()
-    m_ft = _FOOTER_TAIL.search(text[:tail_end])
-    if m_ft and text[: m_ft.start()].strip():
-        spans.append(Span(line.start + m_ft.start(), line.start + tail_end))
+    if (
+        tail_end
+        and text[tail_end - 1] in _FOOTER_LAST
+        and ("  " in text or "\t" in text)  # the footer follows two blanks or more
+        and _footer_tail_possible(text[:tail_end])
+    ):
+        m_ft = _FOOTER_TAIL.search(text[:tail_end])
+        if m_ft and text[: m_ft.start()].strip():
+            spans.append(Span(line.start + m_ft.start(), line.start + tail_end))
     return spans
 
 
@@ -324,16 +444,66 @@ class Candidate:
     empty: bool = False  # nothing follows the number on its line
 
 
+_PARA_START_CHARS = ("(", "¶", "Â", "â")
+
+
+def _para_start_matches(
+    body: str, start: int, end: int, digits: bytes, chars: str
+) -> Iterator[re.Match[str]]:
+    """``PARA_START.finditer(body[start:end])``, trying only the offsets where a match may
+    begin (the pattern fails slowly at every other one): a match begins with "(", a pilcrow
+    ("Â¶", either case) or its number, whose first digit follows no digit (the pattern's
+    look-behind). ``chars`` are the first of these characters that the body holds at all.
+    The next offset of each kind is kept until passed, so the line is searched once."""
+    text = body[start:end]
+    ahead = {char: body.find(char, start, end) for char in chars}  # -1: none left
+    digit = -2  # the next first digit of a run; -2: to find, -1: none left
+    pos = start
+    while pos < end:
+        if -1 < digit < pos or digit == -2:
+            if pos > start and digits[pos - 1] == 0x30:
+                run = digits.find(b" 0", pos - 1, end)  # the next run of digits
+                digit = run + 1 if run >= 0 else -1
+            else:
+                digit = digits.find(_DIGIT, pos, end)
+        at = digit
+        for char in chars:
+            found = ahead[char]
+            if -1 < found < pos:
+                found = ahead[char] = body.find(char, pos, end)
+            if found >= 0 and (at < 0 or found < at):
+                at = found
+        if at < 0:
+            return
+        m = PARA_START.match(text, at - start)
+        if m:
+            yield m
+            pos = start + m.end()  # a match is never empty
+        else:
+            pos = at + 1
+
+
 def find_candidates(
-    body: str, lines: list[Line], zone: tuple[int, int], removed: list[Span]
+    body: str,
+    lines: list[Line],
+    zone: tuple[int, int],
+    removed: list[Span],
+    digits: bytes | None = None,
 ) -> list[Candidate]:
-    """Every place in the zone that looks like a paragraph number."""
+    """Every place in the zone that looks like a paragraph number (``digits``: the body's
+    :func:`digit_mask`, made here when not given)."""
     out: list[Candidate] = []
     zs, ze = zone
+    if digits is None:
+        digits = digit_mask(body)
+    chars = "".join(char for char in _PARA_START_CHARS if char in body)
     for line in lines:
         if line.end <= zs or line.start >= ze:
             continue
-        text = body[line.start : min(line.end, ze)]
+        line_end = min(line.end, ze)
+        if digits.find(_DIGIT, line.start, line_end) < 0:
+            continue  # a paragraph number has a digit
+        text = body[line.start : line_end]
         offset = line.start
         text_end = len(text.rstrip())
         # The text before each candidate, kept as it grows along the line: whether it has
@@ -342,7 +512,7 @@ def find_candidates(
         seen = line.start
         nonblank = False
         tail = ""
-        for m in PARA_START.finditer(text):
+        for m in _para_start_matches(body, line.start, line_end, digits, chars):
             pos = offset + m.start()
             if pos < zs or covering(removed, pos) is not None:
                 continue
@@ -475,30 +645,63 @@ _HEAD_TAIL = re.compile(
 )
 
 
+_DASHES = re.compile(r"[-=]{3}")
+
+
+def _three_dashes(text: str) -> bool:
+    """``text`` holds three "-" or "=" in a row (what :data:`_DASHES` finds), told with
+    substring tests where they suffice."""
+    if "---" in text or "===" in text:
+        return True
+    return "-" in text and "=" in text and _DASHES.search(text) is not None
+
+
+def _ends_with_dashes(text: str) -> bool:
+    """``text`` ends with three "-" or "=" before blanks (or a final line break)."""
+    tail = text.removesuffix("\n").rstrip(" \t")[-3:]
+    return len(tail) == 3 and not tail.strip("-=")
+
+
 def redaction_only(text: str) -> bool:
-    """A line that holds only a redaction mark (``XXXXXXXXXXXX``)."""
-    return _REDACTION_ONLY.fullmatch(text) is not None
+    """A line that holds only a redaction mark (``XXXXXXXXXXXX``): what
+    :data:`_REDACTION_ONLY` matches whole."""
+    mark = text.strip(" \t")
+    return len(mark) >= 5 and not mark.strip("Xx")
 
 
 def heading_like(text: str, *, allow_comma: bool = False, framed: bool = False) -> bool:
     """A short line that could be a section heading (``framed``: dashes under it)."""
     s = text.strip()
-    if not s or len(s) > 100 or len(s.split()) > 14:
+    if not s or len(s) > 100:
         return False
-    ellipsis = framed and (s.endswith("...") or _ABBREVIATION_END.search(s) is not None)
-    if (s[-1] in ".;" and not ellipsis) or (s[-1] in "!?" and not framed):
+    last = s[-1]
+    if last == "," and not allow_comma:
         return False
-    if s[-1] == "," and not allow_comma:
+    if last in ".;" or last in "!?":
+        ellipsis = framed and (s.endswith("...") or _ABBREVIATION_END.search(s) is not None)
+        if (last in ".;" and not ellipsis) or (last in "!?" and not framed):
+            return False
+    if len(s.split()) > 14:
         return False
-    if _BULLET.match(s) or _REDACTION_ONLY.fullmatch(s):
+    # _BULLET opens with "(", or has a blank, "-", "." or ")" second (``s`` is stripped)
+    if (s[0] == "(" or s[1:2] in _BULLET_SECOND) and _BULLET.match(s):
         return False
-    if PARA_START.match(s) and PARA_START.match(s).group("sep"):  # type: ignore[union-attr]
+    if redaction_only(s):
         return False
-    return any(ch.isalpha() for ch in s)
+    # PARA_START matches from a "(", a pilcrow or a digit only
+    numbered = PARA_START.match(s) if s[0] in _PARA_START_CHARS or s[0].isdecimal() else None
+    if numbered and numbered.group("sep"):
+        return False
+    return s[0].isalpha() or any(ch.isalpha() for ch in s)
+
+
+_BULLET_SECOND = frozenset(" \t-.)")
 
 
 def flat_heading(text: str) -> bool:
     """A heading flattened onto one line with its dashes: ``OBJECTIVES ----------``."""
+    if not _three_dashes(text):
+        return False  # the pattern holds three dashes in a row
     m = _FLAT_HEADING.fullmatch(text)
     return m is not None and heading_like(m.group("h1") or m.group("h2"), allow_comma=True)
 
@@ -508,22 +711,31 @@ def trailing_framed(text: str) -> re.Match[str] | None:
     return _TRAILING_FRAMED.search(text)
 
 
-def trailing_heading(text: str, paragraph_has_lower: bool) -> int | None:
-    """Where a heading flattened onto the end of a paragraph's last line begins, if any.
+def trailing_heading(text: str, paragraph_has_lower: Callable[[], bool]) -> int | None:
+    """Where a heading flattened onto the end of a paragraph's last line begins, if any
+    (``paragraph_has_lower`` tells, when asked, whether the paragraph has a lower-case letter).
 
     ``... End Summary. SAME FACES, FEWER CHAIRS: CONGRESS GIVES CABINET LINEUP`` (capitals
     after a sentence in a mixed-case paragraph), or a short phrase set off by two or more
     spaces after the last sentence (``...him.    First Meeting since the Election``).
     """
-    framed = trailing_framed(text)
-    if framed:
-        return framed.start()
-    underlined = _TRAILING_UNDERLINED.search(text)
-    if underlined and heading_like(underlined.group("h"), allow_comma=True, framed=True):
-        return underlined.start("h")
-    overlined = _TRAILING_OVERLINED.search(text)
-    if overlined and heading_like(overlined.group("h"), allow_comma=True, framed=True):
-        return overlined.start("d")
+    # The searches below try every position of the line; each is skipped when the line lacks
+    # what any match of it holds: three dashes in a row, or a last character that is no
+    # sentence end (before blanks; ``$`` also matches before a final line break).
+    if _three_dashes(text):
+        framed = trailing_framed(text)
+        if framed:
+            return framed.start()
+        if _ends_with_dashes(text):
+            underlined = _TRAILING_UNDERLINED.search(text)
+            if underlined and heading_like(underlined.group("h"), allow_comma=True, framed=True):
+                return underlined.start("h")
+        overlined = _TRAILING_OVERLINED.search(text)
+        if overlined and heading_like(overlined.group("h"), allow_comma=True, framed=True):
+            return overlined.start("d")
+    last = text.removesuffix("\n").rstrip(" \t")[-1:]
+    if not last or last in ".!?":
+        return None
     m = _HEAD_TAIL.search(text)
     if not m:
         return None
@@ -535,7 +747,7 @@ def trailing_heading(text: str, paragraph_has_lower: bool) -> int | None:
         return None
     gap = text[m.start("h") - 2 : m.start("h")]
     upper = not any(ch.islower() for ch in head) and sum(ch.isupper() for ch in head) >= 4
-    if upper and paragraph_has_lower:
+    if upper and paragraph_has_lower():
         return m.start("h")
     if gap == "  " and any(ch.isupper() for ch in head[:1]):
         return m.start("h")

@@ -71,7 +71,7 @@ def _fix_digit_letters(upper: str) -> str:
 def _prepare(text: str) -> tuple[str, str]:
     """The text with pilcrows and line-end backslashes blanked, and its masked upper case."""
     text = text.replace("\r", " ").replace("\u00c2\u00b6", "  ").replace("\u00b6", " ")
-    text = re.sub(r"\\(?=[ \t]*(?:\n|$))", " ", text)
+    text = _ESCAPED_LINE_END.sub(" ", text)
     text = text.replace("\\n", "\n ")  # line breaks escaped in exported text
     upper = _upper_same_length(text)
     for pattern in (_BANNER_LINE, _PAGE_HEADER, _PAGE_MARKER):
@@ -176,6 +176,10 @@ _GAP_AT_END = re.compile(
     r"(?:[ \t\n#,:-]|\((?:\d{2}|[A-Z/]{1,4})\)|\b(?:CABLES?|TELS?|TELEGRAMS?|NO\.?|NR\.?)\b)*$"
 )
 _NUMBER = re.compile(r"\d+")
+_ESCAPED_LINE_END = re.compile(r"\\(?=[ \t]*(?:\n|$))")
+_YEAR_IN_PARENS = re.compile(r"\((\d{2})\)")
+_FILLER = re.compile(r"\b(?:AND|ALSO|SEE|REF|'?\d{2}|\d{4})\b|[\s;,:&()'.\[\]-]")
+_COMMA_OR_BREAK = re.compile(r"[,\n]")
 _YEAR_BEFORE = re.compile(
     r"(?:^|(?<=[\s(:;,.)\]]))(?:'(\d{2})|\((\d{2})\)|(\d{4})|(\d{3})|(\d{2}))[\s-]*$"
 )
@@ -261,7 +265,7 @@ def _find_citations(
             continue
         gap = _GAP_AT_END.search(upper, max(floor, m.start() - _WINDOW), m.start())
         gap_start = gap.start() if gap else m.start()
-        mid_year = re.search(r"\((\d{2})\)", upper[gap_start : m.start()])
+        mid_year = _YEAR_IN_PARENS.search(upper[gap_start : m.start()])
         found = _station_before(upper, gap_start, floor, year, digits, index)
         if found is None:
             continue
@@ -303,7 +307,7 @@ def _looks_like_year(digits: str) -> bool:
 
 def _words_between(upper: str, lo: int, hi: int) -> bool:
     """Whether words other than a year, connectors and separators stand in ``upper[lo:hi]``."""
-    rest = re.sub(r"\b(?:AND|ALSO|SEE|REF|'?\d{2}|\d{4})\b|[\s;,:&()'.\[\]-]", "", upper[lo:hi])
+    rest = _FILLER.sub("", upper[lo:hi])
     return bool(rest)
 
 
@@ -396,7 +400,7 @@ def _pieces(upper: str, chunk: _Chunk, cites: list[_Citation]) -> list[tuple[int
             if not lo <= c.start < hi:
                 continue
             nxt = min([s for s in starts if s > c.start] + [hi])
-            for m in re.finditer(r"[,\n]", upper[c.end : min(nxt, c.end + _WINDOW)]):
+            for m in _COMMA_OR_BREAK.finditer(upper[c.end : min(nxt, c.end + _WINDOW)]):
                 tail = upper[c.end + m.end() : min(nxt, c.end + m.end() + _WINDOW)]
                 if tail.strip() and _kind_of(tail) is not RefKind.OTHER:
                     cuts.append(c.end + m.start())

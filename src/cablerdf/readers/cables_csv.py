@@ -9,6 +9,7 @@ readers break on it. A small state machine reads it one physical line at a time.
 from __future__ import annotations
 
 import enum
+import operator
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -63,6 +64,9 @@ class _Row:
 
 def _feed(row: _Row, text: str, number: int) -> _Status:
     """Advance the state machine over one physical line."""
+    if row.state is _State.QUOTED and '"' not in text and "\\" not in text:
+        row.current.append(text)  # the whole line is text of the quoted field
+        return _Status.MORE
     pos = 0
     end = len(text)
     while True:
@@ -102,7 +106,9 @@ def _feed(row: _Row, text: str, number: int) -> _Status:
 
 
 def _unescape(text: str) -> str:
-    return _UNESCAPE.sub(r"\1", text).replace("\r\n", "\n")
+    if "\\" in text:  # the escaped character itself (a C-level callable, no template)
+        text = _UNESCAPE.sub(operator.itemgetter(1), text)
+    return text.replace("\r\n", "\n")
 
 
 def _finish(row: _Row, path: str) -> SourceDocument | Diagnostic:
@@ -179,7 +185,7 @@ def read_csv(source: ByteSource, path: str) -> Iterator[SourceDocument | Diagnos
             if not text.strip():
                 continue
             row = _Row(start=raw.number)
-        elif row.state is _State.QUOTED and ROW_START.match(text):
+        elif row.state is _State.QUOTED and text.startswith('"') and ROW_START.match(text):
             yield _broken(
                 row,
                 path,

@@ -56,6 +56,7 @@ CLASSIFICATION_RE = re.compile(
 )
 
 _WS = re.compile(r"\s+")
+_PATH_SEPARATOR = re.compile(r"[\\/]")
 _FILE_ID = re.compile(r"(\d{2}[A-Z0-9]*[A-Z][A-Z0-9]*?)(?:__.*)?")
 
 #: How many bytes are looked at to tell the form of an input.
@@ -97,7 +98,7 @@ def decode(data: bytes) -> tuple[str, bool]:
 
 def id_from_file_name(path: str) -> str | None:
     """The reference ID a file is named for (``<ID>.txt``, ``<ID>__anything.txt``), if any."""
-    name = re.split(r"[\\/]", path)[-1]
+    name = _PATH_SEPARATOR.split(path)[-1]
     name = name.removesuffix(".gz")
     stem = name.split(".", 1)[0]
     match = _FILE_ID.fullmatch(stem)

@@ -24,6 +24,7 @@ class Kind(str, enum.Enum):
 _HTML_START = re.compile(
     rb"\A\s*(?:<\?xml[^>]{0,200}\?>\s*)?(?:<!DOCTYPE\s+html|<html)", re.IGNORECASE
 )
+_CABLES_JS = re.compile(r"src=['\"][^'\"]*/cables\.js['\"]")
 _CSV_START = re.compile(rb'\A"?\d+"?,"?\d{1,2}/\d{1,2}/\d{4}[ "]')
 
 # Markers a cable's text has at the start of a line; a text needs two different ones.
@@ -86,6 +87,6 @@ def looks_like_cable(text: str) -> bool:
 
 def page_form(html: str) -> SourceForm:
     """Which Cable Viewer template a page was built with."""
-    if re.search(r"src=['\"][^'\"]*/cables\.js['\"]", html) or "rdate_" in html:
+    if _CABLES_JS.search(html) or "rdate_" in html:
         return SourceForm.HTML_2011
     return SourceForm.HTML_2010
