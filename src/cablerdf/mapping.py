@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Final
 
-from pyoxigraph import Literal, NamedNode, Quad
+from pyoxigraph import NamedNode, Quad, RdfFormat, parse
 
 from cablerdf import iris
 from cablerdf.iris import Minter
@@ -54,8 +54,10 @@ from cablerdf.vocab import (
     RDFS,
     SCHEMA,
     SKOS,
+    VOCABULARIES,
     VOID,
     XSD,
+    declared_terms,
 )
 
 __all__ = [
@@ -187,10 +189,13 @@ def countries() -> Mapping[str, Country]:
 
 # ---- codes -------------------------------------------------------------------------------
 
+_fold = functools.lru_cache(maxsize=16384)(iris.fold)
+""":func:`cablerdf.iris.fold`, memoised: the same codes and names recur from cable to cable."""
+
 
 def control_code(printed: str) -> str | None:
     """The ISM code of a dissemination control as printed (``NOFORN`` -> ``NF``), or None."""
-    key = iris.fold(printed)
+    key = _fold(printed)
     if key in CONTROL_SPELLINGS:
         return CONTROL_SPELLINGS[key]
     if key.startswith("REL "):
@@ -200,7 +205,7 @@ def control_code(printed: str) -> str | None:
 
 def handling_code(printed: str) -> str | None:
     """The code of a handling caption as printed (``SIPDIS``), or None."""
-    key = iris.fold(printed)
+    key = _fold(printed)
     return key if key in HANDLING_CODES else None
 
 
@@ -214,6 +219,7 @@ class MarkingParts:
     unknown: tuple[str, ...]
 
 
+@functools.lru_cache(maxsize=4096)
 def marking_parts(marking: str) -> MarkingParts:
     """Read a portion marking: ``S/NF`` -> level S, control NF; ``SBU`` -> level U, control SBU."""
     parts = iris.marking_key(marking)
@@ -275,15 +281,17 @@ def order_versions(records: Sequence[CableRecord]) -> tuple[SourceVersion, ...]:
         grouped.setdefault(iris.version_key(sha, fallback), []).append(record)
     versions: list[SourceVersion] = []
     for key, group in grouped.items():
-        located = sorted(
-            group,
-            key=lambda r: (
-                (r.source.path, r.source.line) if r.source else ("", 0),
-                _content_key(r),
-            ),
-        )
+        first = group[0]
+        if len(group) > 1:
+            first = min(
+                group,
+                key=lambda r: (
+                    (r.source.path, r.source.line) if r.source else ("", 0),
+                    _content_key(r),
+                ),
+            )
         copies = tuple(sorted({(r.source.path, r.source.line) for r in group if r.source}))
-        versions.append(SourceVersion(key, located[0], copies))
+        versions.append(SourceVersion(key, first, copies))
     return tuple(sorted(versions, key=lambda v: (v.latest_release, v.form_rank, v.key)))
 
 
@@ -294,21 +302,220 @@ def primary_version(versions: Sequence[SourceVersion]) -> SourceVersion:
 
 
 # ---- the builder -------------------------------------------------------------------------
+#
+# A graph is collected as statements keyed by their N-Quads line (UTF-8) without the graph
+# name and the final dot, i.e. ``str(quad)`` up to the graph, so that duplicates fall together
+# and sorting the quads by their N-Quads text is sorting these keys (UTF-8 bytes sort as the
+# code points they encode): each is ``<s> <p> object``; IRIs hold no space nor ``>`` and a
+# literal's closing quote is its first unescaped ``"``, so no key is a proper prefix of another
+# save a plain literal of a typed one (``"x"``, ``"x"^^<t>``), which sorts first either way;
+# the graph name, the same on every line, changes no order.
+#
+# A statement with an IRI object is made a ``Quad`` at once. One with a literal object costs
+# pyoxigraph several times more made so (its argument conversion tries the IRI and the blank
+# node types before the literal one), so those are read back from their N-Quads lines in one
+# parser call (:meth:`_Graph.quads`).
+
+_NT_ESCAPES: Final[Mapping[str, str]] = {
+    **{chr(c): f"\\u{c:04X}" for c in range(0x20)},
+    "\b": "\\b",
+    "\t": "\\t",
+    "\n": "\\n",
+    "\f": "\\f",
+    "\r": "\\r",
+    '"': '\\"',
+    "\\": "\\\\",
+    "\x7f": "\\u007F",
+    "\ufffe": "\\uFFFE",
+    "\uffff": "\\uFFFF",
+}
+"""How pyoxigraph's ``str()`` of a literal (and its N-Quads writer) escapes a character."""
+
+_NT_SPECIAL = re.compile("[" + "".join(map(re.escape, _NT_ESCAPES)) + "]")
+_RARE_BYTES: Final = bytes(c for c in range(0x20) if c not in (0x09, 0x0A, 0x0D)) + b"\x7f"
+"""The UTF-8 bytes of the escaped characters other than tab, line feed, carriage return,
+``"`` and ``\\``, which :func:`_quoted` replaces one by one (U+FFFE and U+FFFF aside)."""
+
+_SHORT: Final = 48
+"""Values shorter than this (names, codes, dates: they recur) are escaped by a regular
+expression, and the results cached; longer ones are looked through as bytes."""
+
+_AS_INTEGER: Final = f"^^<{XSD.integer.value}>"
+_AS_DATE: Final = f"^^<{XSD.date.value}>"
+_AS_DATE_TIME: Final = f"^^<{XSD.dateTime.value}>"
+_AS_ANY_URI: Final = f"^^<{XSD.anyURI.value}>".encode()
+_TRUE: Final = f'"true"^^<{XSD.boolean.value}>'.encode()
+_FALSE: Final = f'"false"^^<{XSD.boolean.value}>'.encode()
+
+_TERM_TEXT: Final[Mapping[int, bytes]] = {
+    id(node): f"<{node.value}>".encode()
+    for vocabulary in VOCABULARIES
+    for node in declared_terms(vocabulary).values()
+}
+"""The N-Triples text of every term of :mod:`cablerdf.vocab`, by the identity of its constant
+(hashing a ``NamedNode`` hashes its IRI; the constants live as long as the program). Only those
+constants are predicates and classes here; any other term is a ``KeyError``."""
+
+_TYPE: Final = _TERM_TEXT[id(RDF.type)]
+
+
+def _has_rare(data: bytes) -> bool:
+    """Whether ``data`` holds one of :data:`_RARE_BYTES`."""
+    if len(data) < 2048:
+        return len(data.translate(None, _RARE_BYTES)) != len(data)
+    return any(byte in data for byte in _RARE_BYTES)  # one memchr each: faster on long texts
+
+
+def _escaped_match(m: re.Match[str]) -> str:
+    """The escape of the character matched."""
+    return _NT_ESCAPES[m.group()]
+
+
+@functools.lru_cache(maxsize=16384)
+def _quoted_short(value: str) -> bytes | None:
+    """:func:`_quoted` of a value shorter than :data:`_SHORT`."""
+    try:
+        data = value.encode("utf-8")
+    except UnicodeEncodeError:  # only a lone surrogate cannot be encoded
+        return None
+    if _NT_SPECIAL.search(value) is None:
+        return b'"' + data + b'"'
+    return f'"{_NT_SPECIAL.sub(_escaped_match, value)}"'.encode()
+
+
+def _quoted(value: str) -> bytes | None:
+    """``value`` as an N-Triples string in UTF-8 (quoted, escaped as pyoxigraph's ``str()``
+    escapes it, so that keys sort as ``str(quad)``), or None if it holds a lone surrogate."""
+    if len(value) < _SHORT:
+        return _quoted_short(value)
+    try:
+        data = value.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    if _has_rare(data) or (len(data) != len(value) and ("\ufffe" in value or "\uffff" in value)):
+        return f'"{_NT_SPECIAL.sub(_escaped_match, value)}"'.encode()
+    # These characters' bytes only ever stand for them in UTF-8. (An int is looked for in bytes
+    # directly; a bytes object is first tried as an int, an exception raised and cleared.)
+    if 0x5C in data:
+        data = data.replace(b"\\", b"\\\\")
+    if 0x22 in data:
+        data = data.replace(b'"', b'\\"')
+    if 0x0A in data:
+        data = data.replace(b"\n", b"\\n")
+    if 0x0D in data:
+        data = data.replace(b"\r", b"\\r")
+    if 0x09 in data:
+        data = data.replace(b"\t", b"\\t")
+    return b'"' + data + b'"'
+
+
+@functools.lru_cache(maxsize=4096, typed=True)
+def _integer(value: int) -> bytes:
+    """``value`` as an ``xsd:integer`` literal in N-Triples (UTF-8)."""
+    return f'"{value}"{_AS_INTEGER}'.encode()
+
+
+_Node = tuple[bytes, NamedNode]
+"""An IRI of a cable's graph: its N-Triples text, of which keys are made, and its term. (A
+plain tuple: one is made for every node of every cable.)"""
+
+
+def _node(term: NamedNode) -> _Node:
+    """An IRI term with its N-Triples text."""
+    return (f"<{term.value}>".encode(), term)
+
+
+# The vocabulary's own IRIs recur in every cable: minted once (NamedNode checks each IRI).
+
+
+@functools.lru_cache(maxsize=64)
+def _scheme_node(name: str) -> _Node:
+    """:func:`cablerdf.iris.scheme` as a node."""
+    return _node(iris.scheme(name))
+
+
+@functools.lru_cache(maxsize=4096)
+def _concept_node(scheme_name: str, key: str) -> _Node:
+    """:func:`cablerdf.iris.concept` as a node."""
+    return _node(iris.concept(scheme_name, key))
+
+
+@functools.lru_cache(maxsize=4096)
+def _code_node(scheme_name: str, code: str) -> _Node:
+    """:func:`cablerdf.iris.code_concept` as a node."""
+    return _node(iris.code_concept(scheme_name, code))
+
+
+@functools.lru_cache(maxsize=4096)
+def _marking_node(marking: str) -> _Node:
+    """:func:`cablerdf.iris.marking_concept` as a node."""
+    return _node(iris.marking_concept(marking))
+
+
+@functools.lru_cache(maxsize=4096)
+def _wikidata_node(qid: str) -> _Node | None:
+    """:func:`cablerdf.iris.wikidata` as a node (None when ``qid`` is no item ID)."""
+    term = iris.wikidata(qid)
+    return _node(term) if term is not None else None
 
 
 @dataclass
 class _Graph:
-    """Collects the quads of one cable's graph and the diagnostics met on the way."""
+    """Collects the statements of one cable's graph and the diagnostics met on the way."""
 
     graph: NamedNode
     minter: Minter
     reference_id: str
     record: CableRecord
-    quads: set[Quad] = field(default_factory=set)
+    links: dict[bytes, Quad] = field(default_factory=dict)  # statements with an IRI object
+    literals: list[bytes] = field(default_factory=list)  # the others, repeats included
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    done: set[tuple[str | bytes, ...]] = field(default_factory=set)  # concepts, markings written
 
-    def add(self, s: NamedNode, p: NamedNode, o: NamedNode | Literal) -> None:
-        self.quads.add(Quad(s, p, o, self.graph))
+    def add(self, s: _Node, p: NamedNode, o: _Node) -> None:
+        """The statement ``s p o`` (an IRI object)."""
+        key = b" ".join((s[0], _TERM_TEXT[id(p)], o[0]))
+        if key not in self.links:
+            self.links[key] = Quad(s[1], p, o[1], self.graph)
+
+    def a(self, s: _Node, cls: NamedNode) -> None:
+        """The statement ``s rdf:type cls``, ``cls`` a class of the vocabulary."""
+        key = b" ".join((s[0], _TYPE, _TERM_TEXT[id(cls)]))
+        if key not in self.links:
+            self.links[key] = Quad(s[1], RDF.type, cls, self.graph)
+
+    def literal(self, s: _Node, p: NamedNode, written: bytes) -> None:
+        """The statement ``s p L``, ``written`` the literal L as N-Triples writes it (UTF-8)."""
+        self.literals.append(b" ".join((s[0], _TERM_TEXT[id(p)], written)))
+
+    def quads(self) -> list[Quad]:
+        """The quads of the graph, sorted by their N-Quads text, each once.
+
+        The literal statements are kept in a list (their keys hold whole texts: a dictionary
+        would hash them), sorted, their repeats dropped, and read back in one parser call;
+        then they are merged with the other statements, both in key order.
+        """
+        lines: list[bytes] = []
+        for line in sorted(self.literals):
+            if not lines or line != lines[-1]:
+                lines.append(line)
+        tail = f" <{self.graph.value}> .\n".encode()
+        read = parse(
+            tail.join(lines) + tail if lines else b"",
+            format=RdfFormat.N_QUADS,
+            lenient=True,  # its IRIs were all made by NamedNode, which checks them
+        )
+        links = self.links
+        keys = sorted(links)
+        out: list[Quad] = []
+        k, n = 0, len(keys)
+        for line in lines:
+            while k < n and keys[k] < line:
+                out.append(links[keys[k]])
+                k += 1
+            out.append(next(read))
+        out.extend(links[key] for key in keys[k:])
+        return out
 
     def warn(self, code: str, message: str, hint: str, record: CableRecord | None = None) -> None:
         src = (record or self.record).source
@@ -324,26 +531,27 @@ class _Graph:
         if diagnostic not in self.diagnostics:  # a value seen on the cable and its version
             self.diagnostics.append(diagnostic)
 
-    def text(self, s: NamedNode, p: NamedNode, value: str | None) -> None:
+    def text(self, s: _Node, p: NamedNode, value: str | None) -> None:
         """A plain string literal; lone surrogates (undecodable bytes) become U+FFFD."""
         if value is None:
             return
-        if _SURROGATE.search(value):
+        written = _quoted_short(value) if len(value) < _SHORT else _quoted(value)
+        if written is None:
             self.warn(
                 "mapping.text-repaired",
                 f"a value of {p.value} holds undecodable characters; written as U+FFFD",
                 "check the input's encoding (e.g. --encoding latin-1)",
             )
-            value = _SURROGATE.sub("\ufffd", value)
-        self.add(s, p, Literal(value))
+            written = _quoted(_SURROGATE.sub("\ufffd", value)) or b'""'
+        self.literals.append(b" ".join((s[0], _TERM_TEXT[id(p)], written)))
 
-    def integer(self, s: NamedNode, p: NamedNode, value: int) -> None:
-        self.add(s, p, Literal(str(value), datatype=XSD.integer))
+    def integer(self, s: _Node, p: NamedNode, value: int) -> None:
+        self.literals.append(b" ".join((s[0], _TERM_TEXT[id(p)], _integer(value))))
 
-    def boolean(self, s: NamedNode, p: NamedNode, value: bool) -> None:
-        self.add(s, p, Literal("true" if value else "false", datatype=XSD.boolean))
+    def boolean(self, s: _Node, p: NamedNode, value: bool) -> None:
+        self.literal(s, p, _TRUE if value else _FALSE)
 
-    def date(self, s: NamedNode, p: NamedNode, value: str | None, what: str) -> None:
+    def date(self, s: _Node, p: NamedNode, value: str | None, what: str) -> None:
         """An ``xsd:date`` (or ``xsd:dateTime`` for ``YYYY-MM-DDTHH:MMZ``); a string otherwise."""
         if value is None:
             return
@@ -356,17 +564,22 @@ class _Graph:
             )
             self.text(s, p, value)
         else:
-            self.add(s, p, typed)
+            self.literal(s, p, typed)
 
-    def concept(self, scheme: str, node: NamedNode, notation: str) -> NamedNode:
+    def concept(self, scheme: str, node: _Node, notation: str) -> _Node:
         """Declare ``node`` a concept of ``scheme`` with its notation, and return it."""
-        self.add(node, RDF.type, SKOS.Concept)
-        self.add(node, SKOS.inScheme, iris.scheme(scheme))
-        self.text(node, SKOS.notation, notation)
+        done = (scheme, node[0], notation)
+        if done not in self.done:  # the same statements again (a warning is kept once)
+            self.done.add(done)
+            self.a(node, SKOS.Concept)
+            self.add(node, SKOS.inScheme, _scheme_node(scheme))
+            self.text(node, SKOS.notation, notation)
         return node
 
 
-def _typed_date(value: str) -> Literal | None:
+@functools.lru_cache(maxsize=4096)
+def _typed_date(value: str) -> bytes | None:
+    """``value`` as an ``xsd:dateTime`` or ``xsd:date`` literal in N-Triples, or None."""
     m = _DATETIME.fullmatch(value)
     if m is not None:
         y, mo, d, h, mi, sec = (int(x) if x else 0 for x in m.groups())
@@ -374,33 +587,38 @@ def _typed_date(value: str) -> Literal | None:
             moment = dt.datetime(y, mo, d, h, mi, sec)
         except ValueError:
             return None
-        return Literal(moment.strftime("%Y-%m-%dT%H:%M:%SZ"), datatype=XSD.dateTime)
+        return f'"{moment.strftime("%Y-%m-%dT%H:%M:%SZ")}"{_AS_DATE_TIME}'.encode()
     m = _DATE.fullmatch(value)
     if m is not None:
         try:
             day = dt.date(int(m[1]), int(m[2]), int(m[3]))
         except ValueError:
             return None
-        return Literal(day.isoformat(), datatype=XSD.date)
+        return f'"{day.isoformat()}"{_AS_DATE}'.encode()
     return None
 
 
 # ---- parts of a cable --------------------------------------------------------------------
 
 
-def _level(g: _Graph, code: str) -> NamedNode:
-    node = g.concept(SCHEME_LEVEL, iris.concept(SCHEME_LEVEL, code), code)
+def _level(g: _Graph, code: str) -> _Node:
+    node = g.concept(SCHEME_LEVEL, _concept_node(SCHEME_LEVEL, code), code)
     g.integer(node, CR.rank, LEVEL_RANKS[code])
     return node
 
 
-def _control(g: _Graph, code: str) -> NamedNode:
-    return g.concept(SCHEME_CONTROL, iris.code_concept(SCHEME_CONTROL, code), code)
+def _control(g: _Graph, code: str) -> _Node:
+    return g.concept(SCHEME_CONTROL, _code_node(SCHEME_CONTROL, code), code)
 
 
-def _marking(g: _Graph, marking: str) -> NamedNode:
+def _marking(g: _Graph, marking: str) -> _Node:
+    node = _marking_node(marking)
+    done = (SCHEME_MARKING, marking)
+    if done in g.done:  # its statements are all in the graph already
+        return node
+    g.done.add(done)
     parts = marking_parts(marking)
-    node = g.concept(SCHEME_MARKING, iris.marking_concept(marking), parts.notation)
+    g.concept(SCHEME_MARKING, node, parts.notation)
     if parts.level is not None:
         g.add(node, CR.level, _level(g, parts.level))
     for code in parts.controls:
@@ -408,7 +626,7 @@ def _marking(g: _Graph, marking: str) -> NamedNode:
     return node
 
 
-def _classification(g: _Graph, subject: NamedNode, c: Classification) -> None:
+def _classification(g: _Graph, subject: _Node, c: Classification) -> None:
     g.text(subject, CR.classification, c.printed)
     if c.level is not None:
         g.add(subject, CR.classificationLevel, _level(g, LEVEL_CODES[c.level]))
@@ -417,60 +635,60 @@ def _classification(g: _Graph, subject: NamedNode, c: Classification) -> None:
         if code is not None:
             g.add(subject, CR.disseminationControl, _control(g, code))
             continue
-        key = iris.fold(printed)
+        key = _fold(printed)
         if printed in c.handling or handling_code(printed) is not None:
-            node = iris.code_concept(SCHEME_HANDLING, key)
+            node = _code_node(SCHEME_HANDLING, key)
             g.add(subject, CR.handling, g.concept(SCHEME_HANDLING, node, key))
         else:
             g.add(subject, CR.disseminationControl, _control(g, key))
 
 
-def _post(g: _Graph, subject: NamedNode, origin: str) -> None:
+def _post(g: _Graph, subject: _Node, origin: str) -> None:
     name = " ".join(origin.split())
-    post = g.minter.post(name)
+    post = _node(g.minter.post(name))
     g.add(subject, CR.origin, post)
-    g.add(post, RDF.type, CR.Post)
-    g.add(post, RDF.type, ORG.Organization)
-    g.add(post, RDF.type, SCHEMA.GovernmentOrganization)
+    g.a(post, CR.Post)
+    g.a(post, ORG.Organization)
+    g.a(post, SCHEMA.GovernmentOrganization)
     g.text(post, RDFS.label, name)
     iso = post_countries().get(name)
     country = countries().get(iso) if iso else None
     if country is None:
         return
-    node = g.minter.country(country.iso)
+    node = _node(g.minter.country(country.iso))
     g.add(post, SCHEMA.location, node)
-    g.add(node, RDF.type, SCHEMA.Country)
+    g.a(node, SCHEMA.Country)
     g.text(node, RDFS.label, country.name)
     g.text(node, DCT.identifier, country.iso)
-    same = iris.wikidata(country.wikidata) if country.wikidata else None
+    same = _wikidata_node(country.wikidata) if country.wikidata else None
     if same is not None:
         g.add(node, OWL.sameAs, same)
 
 
-def _station(g: _Graph, name: str) -> NamedNode:
-    node = g.minter.station(name)
-    g.add(node, RDF.type, CR.Station)
-    g.add(node, RDF.type, ORG.Organization)
-    g.text(node, RDFS.label, iris.fold(name))
+def _station(g: _Graph, name: str) -> _Node:
+    node = _node(g.minter.station(name))
+    g.a(node, CR.Station)
+    g.a(node, ORG.Organization)
+    g.text(node, RDFS.label, _fold(name))
     return node
 
 
-def _precedence(g: _Graph, printed: str) -> NamedNode:
-    key = iris.fold(printed)
-    return g.concept(SCHEME_PRECEDENCE, iris.code_concept(SCHEME_PRECEDENCE, key), key)
+def _precedence(g: _Graph, printed: str) -> _Node:
+    key = _fold(printed)
+    return g.concept(SCHEME_PRECEDENCE, _code_node(SCHEME_PRECEDENCE, key), key)
 
 
-def _header(g: _Graph, cable: NamedNode, record: CableRecord) -> None:
+def _header(g: _Graph, cable: _Node, record: CableRecord) -> None:
     h = record.header
     rid = g.reference_id
     for k, r in enumerate(h.recipients, 1):
-        node = g.minter.recipient(rid, k)
+        node = _node(g.minter.recipient(rid, k))
         station = _station(g, r.name)
         g.add(cable, SCHEMA.toRecipient if r.role is Role.TO else SCHEMA.ccRecipient, station)
         g.add(cable, CR.recipient, node)
-        g.add(node, RDF.type, CR.Recipient)
+        g.a(node, CR.Recipient)
         g.integer(node, SCHEMA.position, k)
-        role = iris.concept(SCHEME_ROLE, r.role.value)
+        role = _concept_node(SCHEME_ROLE, r.role.value)
         g.add(node, CR.role, g.concept(SCHEME_ROLE, role, r.role.value))
         g.add(node, CR.station, station)
         g.text(node, CR.addresseeName, r.name)
@@ -483,9 +701,9 @@ def _header(g: _Graph, cable: NamedNode, record: CableRecord) -> None:
     values = (h.routing_indicator, h.sequence, h.julian_date, h.precedence, h.dtg, h.created)
     if all(v is None for v in values) and h.sender is None and not h.xmt and not h.recipients:
         return
-    node = g.minter.header(rid)
+    node = _node(g.minter.header(rid))
     g.add(cable, CR.transmissionHeader, node)
-    g.add(node, RDF.type, CR.TransmissionHeader)
+    g.a(node, CR.TransmissionHeader)
     g.text(node, CR.routingIndicator, h.routing_indicator)
     g.text(node, CR.sequence, h.sequence)
     g.text(node, CR.julianDate, h.julian_date)
@@ -499,20 +717,20 @@ def _header(g: _Graph, cable: NamedNode, record: CableRecord) -> None:
         g.text(node, CR.xmt, excluded)
 
 
-def _references(g: _Graph, cable: NamedNode, record: CableRecord) -> None:
+def _references(g: _Graph, cable: _Node, record: CableRecord) -> None:
     for k, ref in enumerate(record.references, 1):
-        node = g.minter.reference(g.reference_id, k)
+        node = _node(g.minter.reference(g.reference_id, k))
         g.add(cable, CR.referenceEntry, node)
-        g.add(node, RDF.type, CR.ReferenceEntry)
-        g.add(node, RDF.type, CITO.Citation)
+        g.a(node, CR.ReferenceEntry)
+        g.a(node, CITO.Citation)
         g.add(node, CITO.hasCitingEntity, cable)
         g.integer(node, SCHEMA.position, k)
         g.text(node, CR.entryLabel, ref.label)
         g.text(node, C4O.hasContent, ref.text)
-        kind = iris.concept(SCHEME_REF_KIND, ref.kind.value)
+        kind = _concept_node(SCHEME_REF_KIND, ref.kind.value)
         g.add(node, CR.referenceKind, g.concept(SCHEME_REF_KIND, kind, ref.kind.value))
         if ref.reference_id:
-            cited = g.minter.cable(ref.reference_id)
+            cited = _node(g.minter.cable(ref.reference_id))
             g.add(node, CITO.hasCitedEntity, cited)
             g.add(cable, CITO.cites, cited)
             g.add(cited, CITO.isCitedBy, cable)
@@ -520,10 +738,10 @@ def _references(g: _Graph, cable: NamedNode, record: CableRecord) -> None:
 
 def _paragraphs(
     g: _Graph,
-    whole: NamedNode,
-    version: NamedNode,
+    whole: _Node,
+    version: _Node,
     record: CableRecord,
-    iri_of: dict[str, NamedNode],
+    iri_of: dict[str, _Node],
 ) -> None:
     """The paragraphs of ``record``, parts of ``whole``, anchored in ``version``'s body."""
     paragraphs: Sequence[Paragraph] = record.paragraphs
@@ -532,27 +750,27 @@ def _paragraphs(
         node = iri_of[key]
         g.add(whole, PO.contains, node)
         g.add(node, DCT.isPartOf, whole)
-        g.add(node, RDF.type, CR.Paragraph)
-        g.add(node, RDF.type, DOCO.Paragraph)
+        g.a(node, CR.Paragraph)
+        g.a(node, DOCO.Paragraph)
         g.integer(node, SCHEMA.position, position)
         g.text(node, FABIO.hasSequenceIdentifier, p.number)
         if p.marking is not None:
             g.text(node, CR.portionMarking, p.marking)
             g.add(node, CR.marking, _marking(g, p.marking))
         g.text(node, C4O.hasContent, p.text)
-        span = g.minter.span(node)
+        span = _node(g.minter.span(node[1]))
         g.add(node, CR.textPosition, span)
         _selector(g, span, p.span.start, p.span.end, version, record)
         for k, removed in enumerate(p.removed, 1):
-            r = g.minter.removed_span(node, k)
+            r = _node(g.minter.removed_span(node[1], k))
             g.add(span, CR.removedSpan, r)
             _selector(g, r, removed.start, removed.end, version, record)
 
 
 def _selector(
-    g: _Graph, node: NamedNode, start: int, end: int, version: NamedNode, record: CableRecord
+    g: _Graph, node: _Node, start: int, end: int, version: _Node, record: CableRecord
 ) -> None:
-    g.add(node, RDF.type, OA.TextPositionSelector)
+    g.a(node, OA.TextPositionSelector)
     g.integer(node, OA.start, start)
     g.integer(node, OA.end, end)
     g.add(node, CR.inBodyOf, version)
@@ -565,13 +783,14 @@ def _selector(
         )
 
 
-def _articles(g: _Graph, subject: NamedNode, record: CableRecord) -> None:
+def _articles(g: _Graph, subject: _Node, record: CableRecord) -> None:
     for article in record.articles:
-        node = g.minter.article(article.url)
+        node = _node(g.minter.article(article.url))
         g.add(subject, DCT.isReferencedBy, node)
-        g.add(node, RDF.type, SCHEMA.Article)
-        if _URL.fullmatch(article.url) and not _SURROGATE.search(article.url):
-            g.add(node, SCHEMA.url, Literal(article.url, datatype=XSD.anyURI))
+        g.a(node, SCHEMA.Article)
+        url = _quoted(article.url)  # None when it holds a lone surrogate
+        if url is not None and _URL.fullmatch(article.url):
+            g.literal(node, SCHEMA.url, url + _AS_ANY_URI)
         else:
             g.text(node, SCHEMA.url, article.url)
         g.text(node, SCHEMA.headline, article.title)
@@ -579,14 +798,14 @@ def _articles(g: _Graph, subject: NamedNode, record: CableRecord) -> None:
 
 def _version(
     g: _Graph,
-    cable: NamedNode,
+    cable: _Node,
     v: SourceVersion,
-    node: NamedNode,
-    previous: NamedNode | None,
+    node: _Node,
+    previous: _Node | None,
 ) -> None:
     r = v.record
-    g.add(node, RDF.type, CR.SourceVersion)
-    g.add(node, RDF.type, PROV.Entity)
+    g.a(node, CR.SourceVersion)
+    g.a(node, PROV.Entity)
     g.add(node, PROV.specializationOf, cable)
     if previous is not None:
         g.add(node, PROV.wasRevisionOf, previous)
@@ -604,13 +823,13 @@ def _version(
     _articles(g, node, r)
     src = r.source
     if src is not None:
-        form = iris.concept(SCHEME_FORM, src.form.value)
+        form = _concept_node(SCHEME_FORM, src.form.value)
         g.add(node, CR.sourceForm, g.concept(SCHEME_FORM, form, src.form.value))
         g.text(node, CR.sha256, src.sha256)
     for k, (path, line) in enumerate(v.copies, 1):
-        copy = g.minter.source_copy(g.reference_id, v.key, k)
+        copy = _node(g.minter.source_copy(g.reference_id, v.key, k))
         g.add(node, CR.sourceCopy, copy)
-        g.add(copy, RDF.type, CR.SourceCopy)
+        g.a(copy, CR.SourceCopy)
         g.text(copy, CR.sourcePath, path)
         g.integer(copy, CR.sourceLine, line)
 
@@ -621,20 +840,20 @@ def _cable(reference_id: str, records: Sequence[CableRecord], settings: Settings
     primary = primary_version(versions)
     record = primary.record
     g = _Graph(minter.graph(reference_id), minter, reference_id, record)
-    cable = minter.cable(reference_id)
-    version_iri = {v.key: minter.version(reference_id, v.key) for v in versions}
+    cable = _node(minter.cable(reference_id))
+    version_iri = {v.key: _node(minter.version(reference_id, v.key)) for v in versions}
 
-    g.add(cable, RDF.type, CR.Cable)
-    g.add(cable, RDF.type, FABIO.ArchivalDocument)
-    g.add(cable, RDF.type, SCHEMA.Message)
+    g.a(cable, CR.Cable)
+    g.a(cable, FABIO.ArchivalDocument)
+    g.a(cable, SCHEMA.Message)
     g.text(cable, DCT.identifier, reference_id)
     g.text(cable, RDFS.label, reference_id)
-    g.add(cable, VOID.inDataset, minter.dataset())
+    g.add(cable, VOID.inDataset, _node(minter.dataset()))
     g.add(cable, CR.primaryVersion, version_iri[primary.key])
     for v in versions:
         printed = v.record.source_id
         if printed.strip() and printed != reference_id:
-            g.add(minter.alias(printed), OWL.sameAs, cable)
+            g.add(_node(minter.alias(printed)), OWL.sameAs, cable)
 
     g.date(cable, DCT.created, record.created, "the creation date")
     for released in sorted({d for v in versions for d in v.record.released}):
@@ -648,8 +867,8 @@ def _cable(reference_id: str, records: Sequence[CableRecord], settings: Settings
         g.text(cable, CR.subjectPortionMarking, record.subject_marking)
         g.add(cable, CR.subjectMarking, _marking(g, record.subject_marking))
     for tag in record.tags:
-        node = iris.code_concept(SCHEME_TAG, tag)
-        g.add(cable, DCT.subject, g.concept(SCHEME_TAG, node, iris.fold(tag)))
+        node = _code_node(SCHEME_TAG, tag)
+        g.add(cable, DCT.subject, g.concept(SCHEME_TAG, node, _fold(tag)))
     if record.tags:
         g.text(cable, CR.tagsAsPrinted, " ".join(record.tags))
     _references(g, cable, record)
@@ -659,7 +878,7 @@ def _cable(reference_id: str, records: Sequence[CableRecord], settings: Settings
     g.text(cable, CR.classifiedBy, record.classified_by)
     for reason in record.reasons:
         key = " ".join(reason.split()).lower()
-        node = iris.concept(SCHEME_REASON, key)
+        node = _concept_node(SCHEME_REASON, key)
         g.add(cable, CR.classificationReason, g.concept(SCHEME_REASON, node, key))
     g.text(cable, CR.signer, record.signer)
     g.text(cable, DCT.abstract, record.summary)
@@ -668,10 +887,10 @@ def _cable(reference_id: str, records: Sequence[CableRecord], settings: Settings
         _articles(g, cable, v.record)
 
     keys = iris.paragraph_keys([p.number for p in record.paragraphs])
-    cable_paragraphs = {k: minter.paragraph(reference_id, k) for k in keys}
+    cable_paragraphs = {k: _node(minter.paragraph(reference_id, k)) for k in keys}
     _paragraphs(g, cable, version_iri[primary.key], record, cable_paragraphs)
 
-    previous: NamedNode | None = None
+    previous: _Node | None = None
     for v in versions:
         node = version_iri[v.key]
         _version(g, cable, v, node, previous)
@@ -679,23 +898,24 @@ def _cable(reference_id: str, records: Sequence[CableRecord], settings: Settings
         if v is primary:
             continue
         own = iris.paragraph_keys([p.number for p in v.record.paragraphs])
-        own_iri = {k: minter.version_paragraph(reference_id, v.key, k) for k in own}
+        own_iri = {k: _node(minter.version_paragraph(reference_id, v.key, k)) for k in own}
         _paragraphs(g, node, node, v.record, own_iri)
         for k, p_node in own_iri.items():
             if k in cable_paragraphs:
                 g.add(p_node, PROV.specializationOf, cable_paragraphs[k])
 
-    conversion = minter.conversion(reference_id)
-    software = minter.software(settings.tool_version)
-    g.add(g.graph, RDF.type, PROV.Entity)
-    g.add(g.graph, PROV.wasGeneratedBy, conversion)
-    g.add(g.graph, DCT.conformsTo, iris.ontology_version(settings.ontology_version))
-    g.add(conversion, RDF.type, PROV.Activity)
+    graph = _node(g.graph)
+    conversion = _node(minter.conversion(reference_id))
+    software = _node(minter.software(settings.tool_version))
+    g.a(graph, PROV.Entity)
+    g.add(graph, PROV.wasGeneratedBy, conversion)
+    g.add(graph, DCT.conformsTo, _node(iris.ontology_version(settings.ontology_version)))
+    g.a(conversion, PROV.Activity)
     g.add(conversion, PROV.wasAssociatedWith, software)
     for v in versions:
-        g.add(g.graph, PROV.wasDerivedFrom, version_iri[v.key])
+        g.add(graph, PROV.wasDerivedFrom, version_iri[v.key])
         g.add(conversion, PROV.used, version_iri[v.key])
-    g.add(software, RDF.type, PROV.SoftwareAgent)
+    g.a(software, PROV.SoftwareAgent)
     g.text(software, RDFS.label, f"cablerdf {settings.tool_version}")
     g.text(software, SCHEMA.softwareVersion, settings.tool_version)
     return g
@@ -722,7 +942,7 @@ def map_records(records: Iterable[CableRecord], settings: Settings) -> MappingRe
     diagnostics: list[Diagnostic] = []
     for reference_id in sorted(groups, key=lambda r: minter.graph(r).value):
         g = _cable(reference_id, groups[reference_id], settings)
-        quads.extend(sorted(g.quads, key=str))  # one graph: its N-Quads lines in order
+        quads.extend(g.quads())  # one graph: its N-Quads lines in order
         diagnostics.extend(g.diagnostics)
     return MappingResult(tuple(quads), tuple(diagnostics))
 
