@@ -493,10 +493,14 @@ def _records_of(entries: Sequence[Entry]) -> list[CableRecord]:
 
 def _convert_batch(tasks: list[_CableTask]) -> list[_Converted]:
     done = []
+    loaders: dict[Settings, export.OfflineLoader] = {}  # one per batch: settings are the run's
     for t in tasks:
         checker = _checker(t.checker) if t.checker is not None else None
-        minter = Minter.for_settings(t.settings)
-        loader = export.OfflineLoader.for_minter(minter)
+        loader = loaders.get(t.settings)
+        if loader is None:
+            loader = loaders[t.settings] = export.OfflineLoader.for_minter(
+                Minter.for_settings(t.settings)
+            )
         c = convert_cable(t.reference_id, _records_of(t.entries), t.settings, checker, loader)
         files = []
         for suffix, data in ((".ttl", c.turtle), (".jsonld", c.jsonld)):
