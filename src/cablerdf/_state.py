@@ -14,8 +14,8 @@ makes the next run a full one; it is not part of the dataset, nor of ``MANIFEST.
   state is written beside the old one and renamed over it when the run ends, so a killed run
   leaves the old state, and the old state only vouches for files that still match it.
 
-Records and tallies are stored as zlib-compressed pickles: the files are private to one
-installation of cablerdf (the state is keyed by a fingerprint of its code, so another
+Records and tallies are stored as compressed pickles (zlib format, by ISA-L): the files
+are private to one installation of cablerdf (the state is keyed by a fingerprint of its code, so another
 version starts afresh).
 """
 
@@ -25,11 +25,12 @@ import hashlib
 import os
 import pickle
 import sqlite3
-import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Final
+
+from isal import isal_zlib
 
 STATE_DIR: Final = PurePosixPath(".cablerdf")
 """The hidden folder of the output that holds the state and the spool."""
@@ -41,13 +42,14 @@ _SCHEMA: Final = 1
 
 
 def pack(value: Any) -> bytes:
-    """A value as compressed pickle bytes (fast compression: the spool is temporary)."""
-    return zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), 1)
+    """A value as compressed pickle bytes (fast compression, ISA-L's zlib format: the spool
+    is temporary, the state private to this installation)."""
+    return isal_zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), 1)
 
 
 def unpack(blob: bytes) -> Any:
     """The value of :func:`pack` bytes."""
-    return pickle.loads(zlib.decompress(blob))
+    return pickle.loads(isal_zlib.decompress(blob))
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -215,8 +217,12 @@ class Spool:
         return int(n)
 
     def versions(self) -> Iterator[str]:
-        """Every source version IRI, in code-point order."""
-        for (iri,) in self._db.cursor().execute("SELECT iri FROM versions ORDER BY iri"):
+        """Every source version IRI once, in the order of their N-Triples text (``<IRI>``,
+        by code point), as the Turtle writers sort objects."""
+        rows = self._db.cursor().execute(
+            "SELECT DISTINCT iri FROM versions ORDER BY '<' || iri || '>'"
+        )
+        for (iri,) in rows:
             yield iri
 
     def results(self, violations: bool) -> Iterator[tuple[str, tuple[str, str, str, str, str]]]:
