@@ -18,10 +18,21 @@ shared machine the wall time also counts waiting for a core) and seconds for the
 the ratio to the baseline measured in the same run (machines are shared and noisy), and the
 time projected to the 251,287 published cables. ``--repeat N`` times each stage N times and
 keeps the fastest run. The last lines compare each engine's CPU time with the first
-engine's. Usage::
+engine's.
+
+``--compare OLD_SRC`` times the native engine of this tree against the one of another source
+tree instead (``OLD_SRC`` is put first on ``PYTHONPATH`` of a child process; make one from a
+commit without touching the work tree with ``git archive HEAD src | tar -x -C /tmp/old``):
+the graphs are written once to a temporary N-Quads file, then each tree validates every
+graph in its own child process, the trees alternating for ``--rounds`` rounds. Each child
+reports its CPU time per cable (the fastest of ``--repeat`` passes) and a digest of every
+result and report byte; the script prints both trees' times, the ratio old/new, and exits 1
+when the digests differ. Usage::
 
     .venv/bin/python benchmarks/validate.py [INPUT ...] [--engines native,turbo,pyshacl]
         [--limit N] [--batch N] [--repeat N] [--oxigraph-rules]
+    .venv/bin/python benchmarks/validate.py [INPUT ...] --compare OLD_SRC [--rounds R]
+        [--repeat N] [--limit N]
 
 INPUT defaults to ``../shared/corpus``; ``--limit`` validates the first N graphs only.
 """
@@ -30,6 +41,11 @@ from __future__ import annotations
 
 import argparse
 import functools
+import json
+import os
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -43,7 +59,7 @@ from cablerdf.mapping import map_records
 from cablerdf.parsing import parse_documents
 from cablerdf.readers import read_inputs
 from cablerdf.settings import Settings
-from cablerdf.validation import Validator
+from cablerdf.validation import SHAPE_FILE_NAMES, Validator
 
 REPO = Path(__file__).resolve().parent.parent
 PUBLISHED = 251_287
@@ -146,6 +162,80 @@ def oxigraph_rules(
     return out
 
 
+COMPARE_CHILD = r"""
+import hashlib, json, sys, time
+import pyoxigraph as ox
+import rdflib
+from cablerdf.validation import Validator
+
+data, shapes, repeat = sys.argv[1], sys.argv[2].split(","), int(sys.argv[3])
+graphs = {}
+for quad in ox.parse(open(data, "rb").read(), format=ox.RdfFormat.N_QUADS):
+    graphs.setdefault(quad.graph_name.value, []).append(quad)
+shape_graph = rdflib.Graph()
+for path in shapes:
+    shape_graph.parse(path, format="turtle")
+validator = Validator(shape_graph, rdflib.Graph(), "native")
+digest = hashlib.sha256()
+for quads in graphs.values():
+    for v in validator.validate_quads(quads):
+        results = [r.to_json() for r in v.results]
+        digest.update(json.dumps([v.graph, v.conforms, results]).encode() + v.report_turtle)
+cpu = float("inf")
+for _ in range(repeat):
+    start = time.process_time()
+    for quads in graphs.values():
+        validator.validate_quads(quads)
+    cpu = min(cpu, time.process_time() - start)
+print(json.dumps({"cables": len(graphs), "cpu": cpu, "digest": digest.hexdigest()}))
+"""
+
+
+def compare_child(src: str, data: str, repeat: int) -> dict[str, object]:
+    """One child process validating every graph of ``data`` with the tree ``src``."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([src, *filter(None, [env.get("PYTHONPATH")])])
+    shapes = ",".join(str(REPO / "shapes" / name) for name in SHAPE_FILE_NAMES)
+    out = subprocess.run(
+        [sys.executable, "-c", COMPARE_CHILD, data, shapes, str(repeat)],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def compare(graphs: Sequence[Graph], old_src: str, rounds: int, repeat: int) -> int:
+    """Time this tree's native engine against ``old_src``'s, alternating; 1 when their
+    results or reports differ."""
+    trees = {"old": old_src, "new": str(REPO / "src")}
+    best: dict[str, float] = {}
+    digests: dict[str, set[object]] = {name: set() for name in trees}
+    with tempfile.TemporaryDirectory(prefix="cablerdf-validate-") as tmp:
+        data = os.path.join(tmp, "graphs.nq")
+        with open(data, "wb") as f:
+            f.write(
+                ox.serialize(
+                    [q for quads in quads_of(graphs) for q in quads], format=ox.RdfFormat.N_QUADS
+                )
+                or b""
+            )
+        for k in range(rounds):
+            for name, src in trees.items():
+                r = compare_child(src, data, repeat)
+                per = 1000 * float(r["cpu"]) / int(r["cables"])  # type: ignore[arg-type]
+                best[name] = min(best.get(name, float("inf")), per)
+                digests[name].add(r["digest"])
+                print(f"round {k + 1}: {name} {per:.3f} ms/cable (cpu)")
+    old, new = best["old"], best["new"]
+    print(f"old {old_src}: {old:.3f} ms/cable; new: {new:.3f} ms/cable (cpu, best of {rounds})")
+    print(f"ratio old/new: {old / new:.2f}x")
+    same = len(digests["old"] | digests["new"]) == 1
+    print("results and reports: " + ("identical" if same else "DIFFERENT"))
+    return 0 if same else 1
+
+
 def line(what: str, seconds: float, cables: int, base: float, cpu: float | None = None) -> str:
     per = 1000 * seconds / cables
     projected = per * PUBLISHED / 1000 / 3600
@@ -166,6 +256,8 @@ def main() -> None:
     parser.add_argument(
         "--oxigraph-rules", action="store_true", help="time the SPARQL rules in pyoxigraph"
     )
+    parser.add_argument("--compare", metavar="OLD_SRC", help="time against another source tree")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of --compare")
     args = parser.parse_args()
 
     start = time.perf_counter()
@@ -178,6 +270,8 @@ def main() -> None:
     cables = len(graphs)
     triples = sum(len(t) for _, t in graphs)
     print(f"{len(records)} records, {len(graphs)} cable graphs, {triples} triples")
+    if args.compare:
+        sys.exit(compare(graphs, args.compare, args.rounds, args.repeat))
 
     base, base_cpu = timed(lambda: baseline(graphs), args.repeat)
     print(line("baseline (N-Triples->rdflib)", base, cables, base, base_cpu))

@@ -342,6 +342,30 @@ FEATURES = {
         ex:s sh:targetSubjectsOf ex:n ;
           sh:sparql [ sh:message "{?value} {?other}" ;
             sh:select "SELECT $this ?value ?other WHERE { $this <urn:ex:p> ?value OPTIONAL { ?value <urn:ex:n> ?other } }" ] .""",
+    "values-absent": """
+        ex:s sh:targetSubjectsOf ex:n ; sh:property ex:s1 , ex:s2 , ex:s3 , ex:s4 , ex:s5 , ex:s6 .
+        ex:s1 sh:path ex:absent ; sh:equals ex:q ; sh:message "1" .
+        ex:s2 sh:path ex:absent ; sh:minCount 0 ; sh:maxCount 0 ; sh:class ex:Thing ; sh:message "2" .
+        ex:s3 sh:path ex:q ; sh:hasValue ex:a ; sh:message "3" .
+        ex:s4 sh:path ex:absent ; sh:disjoint ex:p ; sh:lessThan ex:n ; sh:message "4" .
+        ex:s5 sh:path ex:absent ; sh:minCount 1 ; sh:message "5" .
+        ex:s6 sh:path ex:absent ; sh:message "6 {?value}" ;
+          sh:sparql [ sh:select "SELECT $this ?value WHERE { $this <urn:ex:n> ?value }" ] .""",
+    "sparql-join-steps": """
+        ex:s sh:targetSubjectsOf ex:p ;
+          sh:sparql [ sh:prefixes ex:decl ; sh:message "{?value} {?why}" ;
+            sh:select \"\"\"SELECT $this ?value ?why WHERE {
+              { $this ex:absent ?value . BIND ("absent" AS ?why) }
+              UNION { $this ex:q ?x . ?value ex:q ?x . BIND ("shared" AS ?why) }
+              UNION { $this ex:p ex:b ; ex:p ?value . ?value ex:n ?n . FILTER (?n < 2)
+                      BIND ("bound" AS ?why) }
+              UNION { ?value ex:p $this . FILTER NOT EXISTS { $this ex:q ?value }
+                      BIND ("inverse" AS ?why) }
+              UNION { ?value ex:p ?z . ?z ex:p ?w . ?w ex:p ?u . ?u ex:p ?value .
+                      FILTER (?value = $this)
+                      BIND ("cycle" AS ?why) }
+            }\"\"\" ] .
+        ex:decl sh:declare [ sh:prefix "ex" ; sh:namespace "urn:ex:"^^xsd:anyURI ] .""",
     "sparql-current-shape": """
         ex:s sh:targetNode ex:a ;
           sh:sparql [ sh:message "{$currentShape}" ;

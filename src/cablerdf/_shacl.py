@@ -328,12 +328,15 @@ def _kind_of(lexical: str, datatype: str) -> int:
     return _K_OTHER
 
 
+_new_tuple: Final = tuple.__new__  # builds a Lit without the call of its generated __new__
+
+
 def _integer_lit(value: int) -> Lit:
-    return Lit(str(value), _XSD_INTEGER, "", _K_NUMBER)
+    return _new_tuple(Lit, (str(value), _XSD_INTEGER, "", _K_NUMBER))
 
 
 def _string_lit(text: str) -> Lit:
-    return Lit(text, _XSD_STRING, "", _K_STRING)
+    return _new_tuple(Lit, (text, _XSD_STRING, "", _K_STRING))
 
 
 def lit(lexical: str, datatype: str, language: str = "") -> Lit:
@@ -1039,12 +1042,21 @@ class _Check:
     component: str = ""
     code: ClassVar[int] = 0
 
+    @property
+    def vacuous(self) -> bool:
+        """Whether it holds whenever there is no value node."""
+        return False
+
     def failures(self, run: _Run, focus: Term, values: Collection[Term]) -> Sequence[Term | None]:
         raise NotImplementedError
 
 
 class _ValueCheck(_Check):
     """A constraint that every value node must pass on its own."""
+
+    @property
+    def vacuous(self) -> bool:
+        return True
 
     def ok(self, run: _Run, value: Term) -> bool:
         raise NotImplementedError
@@ -1124,6 +1136,10 @@ class _MinCount(_Check):
     count: int
     component: str = _SH + "MinCountConstraintComponent"
 
+    @property
+    def vacuous(self) -> bool:
+        return self.count <= 0
+
     def failures(self, run: _Run, focus: Term, values: Collection[Term]) -> Sequence[Term | None]:
         return (None,) if len(values) < self.count else ()
 
@@ -1136,6 +1152,10 @@ class _MaxCount(_Check):
 
     count: int
     component: str = _SH + "MaxCountConstraintComponent"
+
+    @property
+    def vacuous(self) -> bool:
+        return self.count >= 0
 
     def failures(self, run: _Run, focus: Term, values: Collection[Term]) -> Sequence[Term | None]:
         return (None,) if len(values) > self.count else ()
@@ -1217,6 +1237,10 @@ class _Pair(_Check):
     predicate: str
     kind: str  # equals, disjoint, lessThan, lessThanOrEquals
     component: str
+
+    @property
+    def vacuous(self) -> bool:
+        return self.kind != "equals"  # the other values must then be absent too
 
     def failures(self, run: _Run, focus: Term, values: Collection[Term]) -> Sequence[Term | None]:
         others = run.graph.objects(focus, self.predicate)
@@ -1300,6 +1324,13 @@ class Shape:
     sparql: tuple[_SparqlConstraint, ...]
     targets: _Targets
     deactivated: bool
+    # a property shape that reports nothing for a focus node without value nodes: its
+    # constraints all hold then, and it has no SPARQL constraint (those read the focus node)
+    vacuous: bool = field(init=False, default=False)
+
+    def __post_init__(self) -> None:
+        vacuous = self.path is not None and not self.sparql and all(c.vacuous for c in self.checks)
+        object.__setattr__(self, "vacuous", vacuous)
 
     def validate(self, run: _Run, focus: Term, out: list[Result]) -> None:
         """Validate ``focus`` against this shape, adding the results to ``out``
@@ -1312,9 +1343,18 @@ class Shape:
             values = (focus,)
         elif type(path) is PredicatePath:
             by_subject = run.graph.pso.get(path.iri)
-            values = () if by_subject is None else by_subject.get(focus, ())
+            if by_subject is None:
+                if self.vacuous:
+                    return
+                values = ()
+            else:
+                values = by_subject.get(focus, ())
+                if not values and self.vacuous:
+                    return
         else:
             values = path.forward(run.graph, focus)
+            if not values and self.vacuous:
+                return
         for check in self.checks:
             code = check.code
             failed: Sequence[Term | None]
@@ -1328,6 +1368,11 @@ class Shape:
                 failed = (None,)
             elif code == 3:  # sh:datatype
                 datatype = check.datatype  # type: ignore[attr-defined]
+                for v in values:
+                    if not (type(v) is Lit and v.datatype == datatype and wellformed(v)):
+                        break
+                else:
+                    continue
                 failed = [
                     v
                     for v in values
@@ -1335,6 +1380,8 @@ class Shape:
                 ]
             elif code == 5:  # sh:in
                 members = check.members  # type: ignore[attr-defined]
+                if members.issuperset(values):
+                    continue
                 failed = [v for v in values if v not in members]
             elif code == 4:  # sh:class
                 cls = check.cls  # type: ignore[attr-defined]
@@ -1355,9 +1402,13 @@ class Shape:
                             check.component,
                         )
                     )
-        for prop in self.properties:
-            for value in values:
-                prop.validate(run, value, out)
+        if path is None:
+            for prop in self.properties:
+                prop.validate(run, focus, out)
+        else:
+            for prop in self.properties:
+                for value in values:
+                    prop.validate(run, value, out)
         for constraint in self.sparql:
             constraint.validate(run, self, focus, out)
 
@@ -1403,6 +1454,10 @@ class _Compiled(NamedTuple):
 
     fn: Expr
     vars: frozenset[str]
+    # the variable it is (an expression that reads one variable and nothing else), or None
+    var: str | None = None
+    # its value when it is a constant, or None
+    constant: Term | None = None
 
 
 def _holds(run: _Run, fn: Expr, solution: Solution) -> bool:
@@ -1478,9 +1533,73 @@ class _Conjunct(NamedTuple):
     node: object = None  # the expression, as rdflib's algebra has it
 
 
-# (the pattern matched next, the patterns after it, the conjuncts to check after it, the
-# conjuncts still waiting)
-_Step: TypeAlias = tuple[Pattern, tuple[Pattern, ...], tuple[_Conjunct, ...], tuple[_Conjunct, ...]]
+Lookup: TypeAlias = Callable[["Graph", Solution], tuple[tuple[str, ...], Collection[object]]]
+
+
+class _Step(NamedTuple):
+    """One step of a basic graph pattern's plan: the pattern matched next, the patterns
+    after it, the conjuncts to check after it, the conjuncts still waiting, and how its
+    candidates are found (None: :func:`_candidates`)."""
+
+    pattern: Pattern
+    rest: tuple[Pattern, ...]
+    ready: tuple[_Conjunct, ...]
+    later: tuple[_Conjunct, ...]
+    lookup: Lookup | None
+
+
+def _lookups(pattern: Pattern) -> dict[tuple[bool, bool], Lookup | None]:
+    """The specialised lookups of a pattern by (subject bound, object bound)."""
+    return {(s, o): _lookup(pattern, s, o) for s in (False, True) for o in (False, True)}
+
+
+def _lookup(pattern: Pattern, s_known: bool, o_known: bool) -> Lookup | None:
+    """A specialised :func:`_candidates` for a pattern with a fixed predicate, when its
+    subject (``s_known``) or object (``o_known``) is a constant or a bound variable (None
+    for the other cases)."""
+    predicate = pattern.p
+    if predicate is None:
+        return None
+    s_name, o_name = pattern.s_name, pattern.o_name
+    s_known = s_known or s_name is None
+    o_known = o_known or o_name is None
+    s_const, o_const = pattern.s, pattern.o
+    if s_known and not o_known:
+        assert o_name is not None
+        names: tuple[str, ...] = (o_name,)
+
+        def objects(graph: Graph, solution: Solution) -> tuple[tuple[str, ...], Collection[object]]:
+            by_subject = graph.pso.get(predicate)
+            if by_subject is None:
+                return names, ()
+            subject = s_const if s_name is None else solution[s_name]
+            return names, by_subject.get(subject, ())  # type: ignore[arg-type]
+
+        return objects
+    if o_known and not s_known:
+        assert s_name is not None
+        names = (s_name,)
+
+        def subjects(
+            graph: Graph, solution: Solution
+        ) -> tuple[tuple[str, ...], Collection[object]]:
+            obj = o_const if o_name is None else solution[o_name]
+            return names, graph.inverse(predicate).get(obj, ())  # type: ignore[arg-type]
+
+        return subjects
+    if s_known and o_known:
+
+        def check(graph: Graph, solution: Solution) -> tuple[tuple[str, ...], Collection[object]]:
+            by_subject = graph.pso.get(predicate)
+            if by_subject is None:
+                return (), ()
+            subject = s_const if s_name is None else solution[s_name]
+            obj = o_const if o_name is None else solution[o_name]
+            found = by_subject.get(subject)  # type: ignore[arg-type]
+            return (), (_ONE_EMPTY_ROW if found is not None and obj in found else ())
+
+        return check
+    return None
 
 
 class _BGP(_Op):
@@ -1502,6 +1621,10 @@ class _BGP(_Op):
         self.filters = tuple(filters)
         self.domains = domains or {}
         self.certain = self.maybe = frozenset().union(*(p.names for p in self.patterns))
+        # the IRIs of the patterns' fixed predicates: with one of them absent from the data
+        # graph, no triple matches that pattern and the pattern has no solution
+        self.required = tuple(dict.fromkeys(p.p for p in self.patterns if p.p is not None))
+        self.lookups = {p: _lookups(p) for p in self.patterns}
 
     def with_filters(
         self, conjuncts: Sequence[_Conjunct], domains: dict[str, frozenset[str]]
@@ -1519,6 +1642,10 @@ class _BGP(_Op):
 
     def collect(self, run: _Run, mu: Solution, first: bool) -> list[Solution]:
         """The solutions extending ``mu`` (only the first one when ``first``)."""
+        pso = run.graph.pso
+        for predicate in self.required:
+            if predicate not in pso:
+                return []
         solution = dict(mu)
         waiting = []
         for conjunct in self.filters:
@@ -1545,46 +1672,62 @@ class _BGP(_Op):
         when done early (``first``). ``plan`` remembers, by the number of patterns left,
         which one is matched next (chosen from the counts of the first partial solution
         that gets there) and which waiting conjuncts can be checked after it."""
-        left = len(remaining)
-        if not left:
-            out.append(dict(solution))
-            return first
         graph = run.graph
-        step = plan.get(left)
-        if step is None:
-            k = 0
-            if left > 1:
-                costs = [_estimate(graph, p, solution, self.domains) for p in remaining]
-                k = costs.index(min(costs))
-            bound = set(solution) | remaining[k].names
-            ready = tuple(c for c in waiting if c.needs <= bound)
-            later = tuple(c for c in waiting if not c.needs <= bound)
-            step = plan[left] = (remaining[k], remaining[:k] + remaining[k + 1 :], ready, later)
-        pattern, rest, ready, later = step
-        names, rows = _candidates(graph, pattern, solution, self.domains)
+        while True:
+            left = len(remaining)
+            if not left:
+                out.append(dict(solution))
+                return first
+            step = plan.get(left)
+            if step is None:
+                k = 0
+                if left > 1:
+                    costs = [_estimate(graph, p, solution, self.domains) for p in remaining]
+                    k = costs.index(min(costs))
+                before = set(solution)
+                bound = before | remaining[k].names
+                ready = tuple(c for c in waiting if c.needs <= bound)
+                later = tuple(c for c in waiting if not c.needs <= bound)
+                rest = remaining[:k] + remaining[k + 1 :]
+                chosen = remaining[k]
+                lookup = self.lookups[chosen][
+                    (chosen.s_name is None or chosen.s_name in before),
+                    (chosen.o_name is None or chosen.o_name in before),
+                ]
+                step = plan[left] = _Step(remaining[k], rest, ready, later, lookup)
+            pattern, rest, ready, later, lookup = step
+            if lookup is not None:
+                names, rows = lookup(graph, solution)
+            else:
+                names, rows = _candidates(graph, pattern, solution, self.domains)
+            if names or len(rows) > 1:
+                break
+            # a pattern without a variable left to bind: it holds once or not at all
+            if not rows or (ready and not _all_hold(run, ready, solution)):
+                return False
+            remaining, waiting = rest, later
         search = self._search
-        only = ready[0].fn if len(ready) == 1 else None
         if len(names) == 1:
             name = names[0]
             for value in rows:
                 solution[name] = value  # type: ignore[assignment]
-                if only is not None:
-                    if not _holds(run, only, solution):
-                        continue
-                elif ready and not all(_holds(run, c.fn, solution) for c in ready):
+                if ready and not _all_hold(run, ready, solution):
                     continue
-                if search(run, solution, rest, later, plan, out, first):
-                    del solution[name]
-                    return True
+                if rest:
+                    if search(run, solution, rest, later, plan, out, first):
+                        del solution[name]
+                        return True
+                else:
+                    out.append(dict(solution))
+                    if first:
+                        del solution[name]
+                        return True
             solution.pop(name, None)
             return False
         for row in rows:
             for name, value in zip(names, row, strict=True):  # type: ignore[call-overload]
                 solution[name] = value
-            if only is not None:
-                if not _holds(run, only, solution):
-                    continue
-            elif ready and not all(_holds(run, c.fn, solution) for c in ready):
+            if ready and not _all_hold(run, ready, solution):
                 continue
             if search(run, solution, rest, later, plan, out, first):
                 for name in names:
@@ -1593,6 +1736,25 @@ class _BGP(_Op):
         for name in names:
             solution.pop(name, None)
         return False
+
+
+def _all_hold(run: _Run, conjuncts: tuple[_Conjunct, ...], solution: Solution) -> bool:
+    """Whether every FILTER conjunct is true for ``solution`` (an error is false)."""
+    for conjunct in conjuncts:
+        try:
+            value = conjunct.fn(run, solution)
+        except _ExprError:
+            return False
+        if value is _TRUE:
+            continue
+        if value is _FALSE:
+            return False
+        try:
+            if not _ebv(run, value):
+                return False
+        except _ExprError:
+            return False
+    return True
 
 
 def _estimate(
@@ -1930,6 +2092,41 @@ def _strict(template: str, impl: Callable[..., Term], args: Sequence[_Compiled])
     ``impl`` evaluates it, or Oxigraph (``template`` over ``?a0``...) where ``impl``
     defers."""
     names = frozenset().union(*(a.vars for a in args)) if args else frozenset()
+    if len(args) == 1 and args[0].var is not None:
+        v0 = args[0].var
+
+        def call1v(run: _Run, solution: Solution) -> Term:
+            a = solution.get(v0)
+            if a is None:
+                raise _ExprError
+            try:
+                return impl(a)
+            except _Defer:
+                return run.oracle.evaluate(template, (a,))
+
+        return _Compiled(call1v, names)
+    if len(args) == 2 and args[1].constant is not None:
+        f0, b0 = args[0].fn, args[1].constant
+
+        def call2c(run: _Run, solution: Solution) -> Term:
+            a = f0(run, solution)
+            try:
+                return impl(a, b0)
+            except _Defer:
+                return run.oracle.evaluate(template, (a, b0))
+
+        return _Compiled(call2c, names)
+    if len(args) == 2 and args[0].constant is not None:
+        a0, f1 = args[0].constant, args[1].fn
+
+        def call2k(run: _Run, solution: Solution) -> Term:
+            b = f1(run, solution)
+            try:
+                return impl(a0, b)
+            except _Defer:
+                return run.oracle.evaluate(template, (a0, b))
+
+        return _Compiled(call2k, names)
     if len(args) == 1:
         f0 = args[0].fn
 
@@ -2347,10 +2544,10 @@ class _Compiler:
                     raise _ExprError
                 return value
 
-            return _Compiled(variable, frozenset({name}))
+            return _Compiled(variable, frozenset({name}), var=name)
         if isinstance(node, URIRef | rdflib.Literal):
             term = self.constant(node)
-            return _Compiled(lambda run, solution: term, frozenset())
+            return _Compiled(lambda run, solution: term, frozenset(), constant=term)
         if not isinstance(node, CompValue):
             raise _CompileDefer
         name = node.name

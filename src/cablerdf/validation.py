@@ -360,6 +360,19 @@ def report_turtle(results: Sequence[ValidationResult]) -> bytes:
     The bytes depend on the results only: results in their given order, blank nodes named by
     position.
     """
+    if not results:
+        return _empty_report()
+    return _report_turtle(results)
+
+
+@functools.cache
+def _empty_report() -> bytes:
+    """The report of a conforming graph without any result (the same bytes every time)."""
+    return _report_turtle(())
+
+
+def _report_turtle(results: Sequence[ValidationResult]) -> bytes:
+    """The report of ``results`` as Turtle (see :func:`report_turtle`)."""
     sh = _sh
     report = ox.BlankNode("report")
     conforms = all(r.severity != "Violation" for r in results)
@@ -464,6 +477,8 @@ class _NativeEngine:
     def validate(self, quads: Sequence[Iterable[object]]) -> list[ValidationResult]:
         """The results for one graph of quads (graph names are not read)."""
         found, graph = self._engine.validate(quads)
+        if not found:
+            return []
         cables = sorted(
             c for c in graph.subjects(_RDF_TYPE.value, _CABLE.value) if isinstance(c, str)
         )
