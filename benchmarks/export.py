@@ -12,14 +12,20 @@ maps it; then each stage is timed over the same cable graphs, stages taking turn
   (:func:`cablerdf.export.jsonld_document_pyld`) and written by ``json.dumps``;
 * new: :func:`cablerdf.export.turtle_bytes`, ``jsonld_bytes(jsonld_document(...))``,
   ``nquads_bytes``, ``ntriples_bytes``, each called alone, and ``serialisations`` (all four
-  at once, the triples serialised and sorted once).
+  at once, the triples serialised and sorted once), also given the N-Triples text the
+  mapping hands over (``MappingResult.ntriples``), as convert can pass it;
+* revision: ``serialisations`` of the export module of a git revision (``--rev``, ``HEAD``
+  by default: ``git show REV:src/cablerdf/export.py`` imported from a temporary folder; or
+  ``--previous PATH``), so that a change of the writers is measured against the writers
+  it changes, in the same run.
 
-Old and new bytes are compared for every cable first; the script exits 1 if one differs.
+Old, revision and new bytes are compared for every cable first; the script exits 1 if one
+differs.
 Figures are CPU milliseconds per cable (``time.process_time``, which a busy machine disturbs
 less than wall time), with the ratio to the baseline. Usage::
 
     .venv/bin/python benchmarks/export.py [INPUT ...] [--rounds N] [--old-rounds N]
-        [--limit N]
+        [--limit N] [--rev REV | --previous PATH]
 
 INPUT defaults to ``../shared/corpus``.
 """
@@ -27,11 +33,15 @@ INPUT defaults to ``../shared/corpus``.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pyoxigraph as ox
@@ -47,7 +57,8 @@ from cablerdf.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 
-Cable = tuple[ox.NamedNode, list[ox.Quad]]
+Cable = tuple[ox.NamedNode, list[ox.Quad], bytes | None]
+"""A cable's IRI, its quads, and the N-Triples text the mapping handed over with them."""
 
 
 # ---- the writers as they were (the comparison's "old") ------------------------------------
@@ -111,10 +122,29 @@ def cables_of(inputs: Sequence[str], settings: Settings) -> list[Cable]:
         if result.record is not None:
             records.setdefault(result.record.reference_id, []).append(result.record)
     minter = Minter.for_settings(settings)
-    return [
-        (minter.cable(rid), list(map_records(records[rid], settings).quads))
-        for rid in sorted(records)
-    ]
+    cables: list[Cable] = []
+    for rid in sorted(records):
+        mapped = map_records(records[rid], settings)
+        cables.append((minter.cable(rid), list(mapped.quads), mapped.ntriples))
+    return cables
+
+
+def revision_export(rev: str, path: Path | None, folder: Path) -> ModuleType:
+    """The export module of git revision ``rev`` (or the file ``path``), imported apart."""
+    if path is None:
+        path = folder / "export_revision.py"
+        text = subprocess.run(
+            ["git", "-C", str(REPO), "show", f"{rev}:src/cablerdf/export.py"],
+            check=True,
+            capture_output=True,
+        ).stdout
+        path.write_bytes(text)
+    spec = importlib.util.spec_from_file_location("cablerdf_export_revision", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def best_of(
@@ -137,6 +167,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7, help="turns of the fast stages")
     parser.add_argument("--old-rounds", type=int, default=2, help="turns of old JSON-LD")
     parser.add_argument("--limit", type=int, default=0, help="the first N cables only")
+    parser.add_argument("--rev", default="HEAD", help="git revision of the previous writers")
+    parser.add_argument("--previous", type=Path, help="a file holding the previous export.py")
     args = parser.parse_args()
 
     settings = Settings()
@@ -144,12 +176,17 @@ def main() -> None:
     cables = cables_of(args.inputs, settings)
     if args.limit:
         cables = cables[: args.limit]
-    triples = sum(len(q) for _, q in cables)
+    triples = sum(len(c[1]) for c in cables)
     print(f"{len(cables)} cables, {triples} quads ({triples / len(cables):.0f} a cable)")
+    with tempfile.TemporaryDirectory(prefix="cablerdf-export-") as folder:
+        previous = revision_export(args.rev, args.previous, Path(folder))
+    previous_loader = previous.OfflineLoader.for_minter(Minter.for_settings(settings))
 
     differ = 0
-    for root, quads in cables:
+    for root, quads, ntriples in cables:
         both = export.serialisations(quads, root, loader)
+        given = export.serialisations(quads, root, loader, ntriples=ntriples)
+        before = previous.serialisations(quads, root, previous_loader)
         for what, old, new in (
             ("turtle", old_turtle(quads), export.turtle_bytes(quads)),
             (
@@ -160,10 +197,16 @@ def main() -> None:
             ("nquads", old_nquads(quads), export.nquads_bytes(quads)),
             ("ntriples", old_ntriples(quads), export.ntriples_bytes(quads)),
         ):
-            if not old == new == getattr(both, what):
+            if not old == new == getattr(both, what) == getattr(given, what):
                 differ += 1
                 print(f"DIFFERENT: {root.value} {what}", file=sys.stderr)
-    print(f"old and new bytes compared for {len(cables)} cables x 4 writers: {differ} differ")
+            if getattr(before, what) != new:
+                differ += 1
+                print(f"DIFFERENT from the revision: {root.value} {what}", file=sys.stderr)
+    print(
+        f"old, revision and new bytes compared for {len(cables)} cables x 4 writers: "
+        f"{differ} differ"
+    )
 
     def baseline(cable: Cable) -> None:
         ox.serialize((q.triple for q in cable[1]), format=ox.RdfFormat.N_TRIPLES)
@@ -178,6 +221,12 @@ def main() -> None:
         "new nquads": lambda c: export.nquads_bytes(c[1]),
         "new ntriples": lambda c: export.ntriples_bytes(c[1]),
         "new all four, serialisations()": lambda c: export.serialisations(c[1], c[0], loader),
+        "new all four, given the lines": lambda c: export.serialisations(
+            c[1], c[0], loader, ntriples=c[2]
+        ),
+        "revision all four, serialisations()": lambda c: previous.serialisations(
+            c[1], c[0], previous_loader
+        ),
     }
     seconds = best_of(fast, cables, args.rounds)
     seconds |= best_of(
@@ -199,6 +248,9 @@ def main() -> None:
         print(f"speed-up, {writer:<22} {old / seconds[f'new {writer}']:9.1f}x")
     for new in ("new all four, serialisations()", "new all four (each alone)"):
         print(f"speed-up, {new[4:]:<22} {seconds['old all four'] / seconds[new]:9.1f}x")
+    revision = seconds["revision all four, serialisations()"]
+    for new in ("new all four, serialisations()", "new all four, given the lines"):
+        print(f"revision/new, {new[4:]:<32} {revision / seconds[new]:6.2f}x")
     sys.exit(1 if differ else 0)
 
 

@@ -560,3 +560,111 @@ def test_an_unknown_escape_is_an_error() -> None:
 def test_the_compactor_is_compiled_once() -> None:
     text = export.context_bytes().decode("utf-8")
     assert _jsonld.compactor_for(text) is _jsonld.compactor_for(text)
+
+
+# ---- the lines handed over by the mapping, and the writers of one graph --------------------
+
+
+def test_every_corpus_cable_hands_its_ntriples_lines_to_the_writers(
+    corpus_dir: Path,
+) -> None:
+    """The mapping's N-Triples text of a cable is pyoxigraph's, line ``i`` that of quad
+    ``i``; the writers given it write what they write without it, and what the writers as
+    they were wrote."""
+    records: dict[str, list[CableRecord]] = {}
+    for result in parse_documents(read_inputs([str(corpus_dir)]), default_index()):
+        if result.record is not None:
+            records.setdefault(result.record.reference_id, []).append(result.record)
+    assert len(records) > 200
+    for rid in sorted(records):
+        mapped = map_records(records[rid], SETTINGS)
+        quads = list(mapped.quads)
+        assert mapped.ntriples is not None
+        assert mapped.ntriples == export.ntriples_bytes(quads), rid
+        each = (ox.serialize([q.triple], format=ox.RdfFormat.N_TRIPLES) for q in quads)
+        assert mapped.ntriples == b"".join(each), rid
+        root = MINTER.cable(rid)
+        given = export.serialisations(quads, root, LOADER, ntriples=mapped.ntriples)
+        assert given == export.serialisations(quads, root, LOADER), rid
+        assert given.turtle == reference_turtle(quads), rid
+        assert given.nquads == reference_nquads(quads), rid
+        assert given.ntriples == reference_ntriples(quads), rid
+
+
+def test_several_cables_hand_over_no_lines(corpus_dir: Path) -> None:
+    records = [
+        r.record
+        for r in parse_documents(read_inputs([str(corpus_dir)]), default_index())
+        if r.record is not None
+    ]
+    mapped = map_records(records[:40], SETTINGS)
+    assert len({q.graph_name for q in mapped.quads}) > 1
+    assert mapped.ntriples is None
+
+
+def test_lines_that_are_not_the_quads_are_refused() -> None:
+    quads = positioned(2, [ox.Literal("1", datatype=vocab.XSD.integer)], MINTER.graph("x"))
+    ntriples = export.ntriples_bytes(quads)
+    with pytest.raises(ValueError):
+        export.serialisations(quads[1:], ROOT, LOADER, ntriples=ntriples)
+
+
+LITERAL_TEXT = st.one_of(
+    st.text(max_size=80),  # lone surrogates too
+    st.text(st.characters(exclude_categories=["Cs"]), min_size=40, max_size=300),
+    st.lists(
+        st.sampled_from(
+            ['"', "\\", "\n", "\r", "\t", "\b", "\f", "\x00", "\x1f", "\x7f", "\x80", "\x85"]
+            + ["\u2028", "\u2029", "\ufeff", "\ufffe", "\uffff", "\U0001f600", "\U0010ffff"]
+            + ["a", "é", " ", "'", "<", ">", "^^", "@en", "\\u0041", "\ud800"]
+        ),
+        max_size=60,
+    ).map("".join),
+)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+@given(LITERAL_TEXT)
+def test_the_mapping_writes_literals_as_pyoxigraph_does(text: str) -> None:
+    """The mapping's N-Triples string of a value (what its lines hold) is pyoxigraph's."""
+    from cablerdf import mapping
+
+    written = mapping._quoted(text)
+    try:
+        literal = ox.Literal(text)
+        expected = ox.serialize(
+            [ox.Triple(ROOT, vocab.RDFS.label, literal)], format=ox.RdfFormat.N_TRIPLES
+        )
+    except (ValueError, UnicodeEncodeError):
+        assert written is None
+        return
+    if any("\ud800" <= c <= "\udfff" for c in text):
+        assert written is None
+        return
+    assert written is not None
+    assert expected == f"<{ROOT.value}> <{vocab.RDFS.label.value}> ".encode() + written + b" .\n"
+
+
+@MANY
+@given(
+    st.lists(st.tuples(SUBJECTS, PREDICATES, OBJECTS), max_size=25),
+    st.integers(0, 6),
+    st.sampled_from([MINTER.graph("06ASTANA395"), ox.NamedNode("https://w3id.org/cablegate/x")]),
+)
+def test_one_named_graph_is_written_as_it_was(
+    statements: list[tuple[Any, ox.NamedNode, Any]], paragraphs: int, graph: ox.NamedNode
+) -> None:
+    """Quads of one named graph (Turtle through TriG, N-Quads from the N-Triples lines),
+    given their lines or not, give the bytes of the writers as they were."""
+    quads = positioned(paragraphs, [ox.Literal("1", datatype=vocab.XSD.integer)], graph)
+    quads += [ox.Quad(s, p, o, graph) for s, p, o in statements]
+    same_writers(quads, ROOT)
+    distinct = sorted(set(quads), key=lambda q: export.ntriples_bytes([q]))
+    try:
+        document = export.jsonld_bytes(export.jsonld_document(distinct, ROOT, LOADER))
+    except _jsonld.CompactionError:
+        return
+    given = export.serialisations(distinct, ROOT, LOADER, ntriples=export.ntriples_bytes(distinct))
+    assert given == export.Serialisations(
+        reference_turtle(quads), document, reference_nquads(quads), reference_ntriples(quads)
+    )

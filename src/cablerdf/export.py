@@ -143,25 +143,104 @@ class _Lines:
     them (:func:`_turtle_positions`). Strings sort as their UTF-8 bytes do.
     """
 
-    triples: list[ox.Triple]
+    quads: Sequence[ox.Quad]
     sorted: list[str]  # the distinct lines, sorted
-    positions: list[int]  # sorted[i] is the line of triples[positions[i]]
+    positions: list[int] | None  # sorted[i] is the line of quads[positions[i]]; None: of quads[i]
     triple_terms: bool  # whether "<<(" is in the text: maybe a triple term
 
     @classmethod
-    def of(cls, quads: Iterable[ox.Quad]) -> _Lines:
+    def of(cls, quads: Sequence[ox.Quad]) -> _Lines:
         """The lines of the triples of ``quads``."""
-        triples = [q.triple for q in quads]
-        text = _serialize(triples, ox.RdfFormat.N_TRIPLES).decode("utf-8")
-        ordered, positions = _sorted_distinct(_split(text))
-        return cls(triples, ordered, positions, "<<(" in text)
+        text = _serialize([q.triple for q in quads], ox.RdfFormat.N_TRIPLES).decode("utf-8")
+        lines = _split(text)
+        if all(map(operator.lt, lines, itertools.islice(lines, 1, None))):
+            return cls(quads, lines, None, "<<(" in text)  # sorted already, as mapped quads are
+        ordered, positions = _sorted_distinct(lines)
+        return cls(quads, ordered, positions, "<<(" in text)
+
+    @classmethod
+    def given(cls, quads: Sequence[ox.Quad], ntriples: bytes) -> _Lines:
+        """The lines of ``quads`` whose N-Triples text, line ``i`` that of ``quads[i]``,
+        sorted and distinct, is ``ntriples``."""
+        text = ntriples.decode("utf-8")
+        lines = _split(text) if text else []
+        if len(lines) != len(quads):
+            raise ValueError(f"{len(lines)} N-Triples lines given for {len(quads)} quads")
+        return cls(quads, lines, None, "<<(" in text)
 
     def turtle_order(self) -> list[ox.Triple]:
         """The distinct triples as :func:`sorted_triples` orders them."""
         order = None if self.triple_terms else _turtle_positions(self.sorted)
+        quads = self.quads
+        positions = self.positions
+        if positions is None:
+            if order is None:
+                return sorted({q.triple for q in quads}, key=_sort_key)
+            return [quads[i].triple for i in order]
         if order is None:
-            return sorted({self.triples[k] for k in self.positions}, key=_sort_key)
-        return [self.triples[self.positions[i]] for i in order]
+            return sorted({quads[k].triple for k in positions}, key=_sort_key)
+        return [quads[positions[i]].triple for i in order]
+
+    def graph(self) -> ox.NamedNode | ox.BlankNode | ox.DefaultGraph | None:
+        """The one graph all the quads are in; None if none or several."""
+        quads = self.quads
+        if not quads or len(set(map(_GRAPH_NAME, quads))) != 1:
+            return None
+        graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph = quads[0].graph_name
+        return graph
+
+    def turtle(self, graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph | None) -> bytes:
+        """:func:`turtle_bytes` of the quads, all of them in ``graph`` (None: not known to
+        be in one graph).
+
+        The quads of one named graph are written as TriG in :func:`sorted_triples` order,
+        without making their triples: a TriG graph block is ``G {``, then the Turtle of the
+        triples with one more tab at the start of each line, then ``}``, and no term holds a
+        line feed. Else the triples are written as Turtle.
+        """
+        order = None if self.triple_terms else _turtle_positions(self.sorted)
+        if order is None or not isinstance(graph, ox.NamedNode):
+            return _turtle(self.turtle_order(), PREFIXES)
+        quads = self.quads
+        positions = self.positions
+        if positions is None:
+            ordered = [quads[i] for i in order]
+        else:
+            ordered = [quads[positions[i]] for i in order]
+        text = _serialize(ordered, ox.RdfFormat.TRIG, _PREFIX_MAP)
+        body = 0
+        while text.startswith(b"@prefix ", body):  # pyoxigraph's own, in an order of its own
+            body = text.find(b"\n", body) + 1
+        start = text.index(b" {\n", body) + 3  # after the graph name
+        if b"\n" in text[body : start - 1] or not text.endswith(b"\n}\n"):
+            raise ValueError("pyoxigraph wrote TriG of one graph other than as one block")
+        inner = (b"\n" + text[start:-2]).replace(b"\n\t", b"\n")
+        return _PREFIX_HEAD + inner[1:]
+
+    def nquads(
+        self, ntriples: bytes, graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph | None
+    ) -> bytes:
+        """:func:`nquads_bytes` of the quads, all of them in ``graph`` (None: not known to
+        be in one graph), whose :func:`ntriples_bytes` are ``ntriples``.
+
+        The N-Quads lines of one graph's quads are their N-Triples lines with the graph
+        name before the final `` .``: distinct and sorted alike (what follows a line's
+        object, `` .`` or `` <g> .``, starts with a space either way, and no object is a
+        proper prefix of another followed by a space). Quads of several graphs, of a blank
+        node graph, or maybe with triple terms are written apart.
+        """
+        if self.triple_terms:
+            return nquads_bytes(self.quads)
+        if isinstance(graph, ox.DefaultGraph):
+            return ntriples
+        if isinstance(graph, ox.NamedNode):
+            return ntriples.replace(b" .\n", f" <{graph.value}> .\n".encode())
+        return nquads_bytes(self.quads)
+
+
+_GRAPH_NAME: Final = operator.attrgetter("graph_name")
+_PREFIX_MAP: Final = dict(PREFIXES)
+_PREFIX_HEAD: Final = "".join(f"@prefix {n}: <{ns}> .\n" for n, ns in PREFIXES.items()).encode()
 
 
 def _turtle_positions(lines: list[str]) -> list[int] | None:
@@ -203,7 +282,7 @@ def sorted_triples(quads: Iterable[ox.Quad]) -> list[ox.Triple]:
     is read off the sorted N-Triples lines of the triples (:func:`_turtle_positions`); where
     it would differ, the triples are sorted by that key itself.
     """
-    return _Lines.of(quads).turtle_order()
+    return _Lines.of(list(quads)).turtle_order()
 
 
 def _turtle(triples: Sequence[ox.Triple], prefixes: Mapping[str, str]) -> bytes:
@@ -527,18 +606,36 @@ class Serialisations:
 
 
 def serialisations(
-    quads: Iterable[ox.Quad], root: ox.NamedNode, loader: OfflineLoader
+    quads: Iterable[ox.Quad],
+    root: ox.NamedNode,
+    loader: OfflineLoader,
+    *,
+    ntriples: bytes | None = None,
 ) -> Serialisations:
     """:func:`turtle_bytes`, :func:`jsonld_bytes` of :func:`jsonld_document` (from ``root``),
     :func:`nquads_bytes` and :func:`ntriples_bytes` of ``quads``: the same bytes, with the
-    triples serialised and sorted once for the three that need them."""
+    triples serialised and sorted once, the other writers reading the sorted lines.
+
+    ``ntriples``, when given, is what the caller knows of ``quads``: they are one graph's,
+    distinct, sorted as their N-Triples lines, and those lines are ``ntriples`` (line ``i``
+    that of ``quads[i]``), as :func:`cablerdf.mapping.map_records` gives them for one cable
+    (``MappingResult.ntriples``); nothing is then serialised twice. A count of lines other
+    than of quads is a ``ValueError``.
+    """
     quads = list(quads)
-    lines = _Lines.of(quads)
+    if ntriples is None:
+        lines = _Lines.of(quads)
+        text = _text(lines.sorted)
+        graph = lines.graph()
+    else:
+        lines = _Lines.given(quads, ntriples)
+        text = ntriples
+        graph = quads[0].graph_name if quads else None
     return Serialisations(
-        turtle=_turtle(lines.turtle_order(), PREFIXES),
+        turtle=lines.turtle(graph),
         jsonld=jsonld_bytes(_jsonld_document(lines, quads, root, loader)),
-        nquads=nquads_bytes(quads),
-        ntriples=_text(lines.sorted),
+        nquads=lines.nquads(text, graph),
+        ntriples=text,
     )
 
 

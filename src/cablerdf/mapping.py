@@ -489,7 +489,12 @@ class _Graph:
         self.literals.append(b" ".join((s[0], _TERM_TEXT[id(p)], written)))
 
     def quads(self) -> list[Quad]:
-        """The quads of the graph, sorted by their N-Quads text, each once.
+        """The quads of the graph, sorted by their N-Quads text, each once."""
+        return self.quads_and_lines()[0]
+
+    def quads_and_lines(self) -> tuple[list[Quad], list[bytes]]:
+        """The quads of the graph, sorted by their N-Quads text, each once; and their keys
+        in the same order (each quad's N-Triples line without its final `` .``).
 
         The literal statements are kept in a list (their keys hold whole texts: a dictionary
         would hash them), sorted, their repeats dropped, and read back in one parser call;
@@ -508,14 +513,18 @@ class _Graph:
         links = self.links
         keys = sorted(links)
         out: list[Quad] = []
+        merged: list[bytes] = []
         k, n = 0, len(keys)
         for line in lines:
             while k < n and keys[k] < line:
                 out.append(links[keys[k]])
+                merged.append(keys[k])
                 k += 1
             out.append(next(read))
+            merged.append(line)
         out.extend(links[key] for key in keys[k:])
-        return out
+        merged.extend(keys[k:])
+        return out, merged
 
     def warn(self, code: str, message: str, hint: str, record: CableRecord | None = None) -> None:
         src = (record or self.record).source
@@ -926,10 +935,16 @@ def _cable(reference_id: str, records: Sequence[CableRecord], settings: Settings
 
 @dataclass(frozen=True)
 class MappingResult:
-    """The quads of the cables mapped, sorted by graph IRI, then by N-Quads text; diagnostics."""
+    """The quads of the cables mapped, sorted by graph IRI, then by N-Quads text; diagnostics.
+
+    ``ntriples``: when the quads are one graph's (one cable mapped), their N-Triples text,
+    line ``i`` that of ``quads[i]`` (so sorted, and distinct), as pyoxigraph writes it; else
+    None. ``export.serialisations(quads, root, loader, ntriples=...)`` reads it.
+    """
 
     quads: tuple[Quad, ...]
     diagnostics: tuple[Diagnostic, ...]
+    ntriples: bytes | None = None
 
 
 def map_records(records: Iterable[CableRecord], settings: Settings) -> MappingResult:
@@ -940,11 +955,16 @@ def map_records(records: Iterable[CableRecord], settings: Settings) -> MappingRe
     minter = Minter.for_settings(settings)
     quads: list[Quad] = []
     diagnostics: list[Diagnostic] = []
+    keys: list[bytes] = []
     for reference_id in sorted(groups, key=lambda r: minter.graph(r).value):
         g = _cable(reference_id, groups[reference_id], settings)
-        quads.extend(g.quads())  # one graph: its N-Quads lines in order
+        graph_quads, keys = g.quads_and_lines()
+        quads.extend(graph_quads)  # one graph: its N-Quads lines in order
         diagnostics.extend(g.diagnostics)
-    return MappingResult(tuple(quads), tuple(diagnostics))
+    ntriples = None
+    if len(groups) == 1:
+        ntriples = b" .\n".join(keys) + b" .\n" if keys else b""
+    return MappingResult(tuple(quads), tuple(diagnostics), ntriples)
 
 
 def cable_to_quads(records: Sequence[CableRecord], settings: Settings) -> list[Quad]:
