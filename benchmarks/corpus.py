@@ -21,9 +21,11 @@ to the baseline. Usage::
 
     .venv/bin/python benchmarks/corpus.py [--cables N] [--pages M] [--jobs J]
         [--also-jobs 1,2] [--profile] [--sample S] [--incremental] [--store]
-        [--workdir DIR] [--keep]
+        [--workdir DIR [--reuse]] [--keep]
 
-``--cables`` defaults to 251,287, the published count.
+``--cables`` defaults to 251,287, the published count. ``--reuse`` keeps a ``cables.csv``
+that an earlier run built in ``--workdir`` for as many cables. The peak memory is also
+printed for each tenth of the run's time, to show whether it grows as the run goes on.
 """
 
 from __future__ import annotations
@@ -114,6 +116,15 @@ class Measure:
     tree_rss_mb: float  # the largest sampled sum over the process tree
     stderr: str
     returncode: int
+    samples: tuple[tuple[float, int, int], ...] = ()  # (seconds, tree RSS, largest RSS)
+
+    def tenths(self) -> list[tuple[float, float]]:
+        """The peak (tree, largest process) RSS in MB in each tenth of the run's time."""
+        peaks = [(0, 0)] * 10
+        for t, tree, largest in self.samples:
+            k = min(9, int(10 * t / self.seconds))
+            peaks[k] = (max(peaks[k][0], tree), max(peaks[k][1], largest))
+        return [(tree / 2**20, largest / 2**20) for tree, largest in peaks]
 
 
 # ---- building the corpus -----------------------------------------------------------------
@@ -253,8 +264,9 @@ def check_replicas(csv_path: Path, expected: Sequence[str]) -> list[str]:
 # ---- measuring ---------------------------------------------------------------------------
 
 
-def _tree_rss(root: int) -> int:
-    """The summed resident set (bytes) of ``root`` and its descendants, from /proc."""
+def _tree_rss(root: int) -> tuple[int, int]:
+    """The summed resident set (bytes) of ``root`` and its descendants, from /proc, and
+    the largest of them."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
@@ -268,12 +280,13 @@ def _tree_rss(root: int) -> int:
         pid = int(entry.name)
         children.setdefault(int(fields[1]), []).append(pid)
         rss[pid] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-    total, todo = 0, [root]
+    total, largest, todo = 0, 0, [root]
     while todo:
         pid = todo.pop()
         total += rss.get(pid, 0)
+        largest = max(largest, rss.get(pid, 0))
         todo += children.get(pid, [])
-    return total
+    return total, largest
 
 
 def run_child(args: Sequence[str]) -> Measure:
@@ -282,11 +295,14 @@ def run_child(args: Sequence[str]) -> Measure:
     with tempfile.TemporaryFile() as err:
         child = subprocess.Popen(list(args), stdout=subprocess.DEVNULL, stderr=err, cwd=REPO)
         peak = [0]
+        samples: list[tuple[float, int, int]] = []
         done = threading.Event()
 
         def sample() -> None:
             while not done.wait(0.2):
-                peak[0] = max(peak[0], _tree_rss(child.pid))
+                tree, largest = _tree_rss(child.pid)
+                peak[0] = max(peak[0], tree)
+                samples.append((time.perf_counter() - t0, tree, largest))
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
@@ -304,6 +320,7 @@ def run_child(args: Sequence[str]) -> Measure:
         tree_rss_mb=peak[0] / 2**20,
         stderr=stderr,
         returncode=child.returncode,
+        samples=tuple(samples),
     )
 
 
@@ -385,20 +402,28 @@ def profile(csv_path: Path, sample: int) -> dict[str, float]:
         spent["parse"] += t2 - t1
         if record is None:
             continue
-        quads = list(map_records([record], settings).quads)
+        mapped = map_records([record], settings)
+        quads = list(mapped.quads)
         t3 = time.perf_counter()
         spent["map"] += t3 - t2
         checker.check(quads)
         t4 = time.perf_counter()
         spent["validate"] += t4 - t3
-        export.turtle_bytes(quads)
-        export.jsonld_bytes(
-            export.jsonld_document(quads, minter.cable(record.reference_id), loader)
-        )
-        export.nquads_bytes(quads)
-        export.ntriples_bytes(quads)
+        root = minter.cable(record.reference_id)  # the four files, as convert makes them
+        export.serialisations(quads, root, loader, ntriples=mapped.ntriples)
         spent["export"] += time.perf_counter() - t4
     return spent
+
+
+def _first_ids(csv_path: Path, count: int) -> list[str]:
+    """The IDs in the first ``count`` rows of a cables.csv built before."""
+    ids: list[str] = []
+    for doc in read_inputs([str(csv_path)]):
+        if len(ids) >= count:
+            break
+        if isinstance(doc, SourceDocument) and doc.source_id is not None:
+            ids.append(doc.source_id)
+    return ids
 
 
 def _jobs_list(text: str) -> list[int]:
@@ -429,6 +454,11 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path)
     parser.add_argument("--keep", action="store_true", help="keep the temp folder")
     parser.add_argument("--corpus", type=Path, default=CORPUS)
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="reuse WORKDIR/cables.csv if it was built for as many --cables",
+    )
     args = parser.parse_args()
 
     work = args.workdir or Path(tempfile.mkdtemp(prefix="cablerdf-corpus-"))
@@ -437,7 +467,13 @@ def main() -> None:
     templates, pages = load_templates(args.corpus)
     serials = Serials()
     csv_path = work / "cables.csv"
-    first = _lines(replicas(templates, args.cables, serials), csv_path)
+    stamp = work / "cables.csv.rows"  # how many rows cables.csv was built with
+    if args.reuse and stamp.is_file() and stamp.read_text() == f"{args.cables}\n":
+        first = _first_ids(csv_path, len(templates))
+    else:
+        stamp.unlink(missing_ok=True)
+        first = _lines(replicas(templates, args.cables, serials), csv_path)
+        stamp.write_text(f"{args.cables}\n")
     inputs = [csv_path]
     if args.pages:
         write_pages(pages, args.pages, work / "pages", serials)
@@ -469,6 +505,10 @@ def main() -> None:
     print(
         f"peak RSS MB       {main_run.max_rss_mb:.0f} largest process, "
         f"{main_run.tree_rss_mb:.0f} process tree (sampled)"
+    )
+    print(
+        "peak RSS MB by tenth of the run (process tree / largest process): "
+        + ", ".join(f"{tree:.0f}/{largest:.0f}" for tree, largest in main_run.tenths())
     )
     print(f"baseline seconds  {base:.1f}")
     print(f"convert/baseline  {main_run.seconds / base:.1f}")

@@ -34,6 +34,7 @@ import gc
 import hashlib
 import itertools
 import multiprocessing
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -246,15 +247,13 @@ def convert_cable(
     diagnostics += verdict.diagnostics
     report, unreadable = _report(reference_id, verdict.reports)
     diagnostics += unreadable
-    entities, shared = _subjects(reference_id, quads, minter)
-    versions = sorted(
-        q.subject.value
-        for q in quads
-        if isinstance(q.subject, NamedNode)
-        and q.predicate == RDF.type
-        and q.object == CR.SourceVersion
+    if mapped.ntriples is not None and b"<<" not in mapped.ntriples:
+        entities, shared, versions = _subjects_of_lines(reference_id, mapped.ntriples, minter)
+    else:
+        entities, shared, versions = _subjects(reference_id, quads, minter)
+    text = export.serialisations(
+        quads, minter.cable(reference_id), loader, ntriples=mapped.ntriples
     )
-    text = export.serialisations(quads, minter.cable(reference_id), loader)
     return CableOutput(
         reference_id=reference_id,
         turtle=text.turtle,
@@ -298,14 +297,64 @@ def _report(reference_id: str, reports: Sequence[bytes]) -> tuple[bytes, list[Di
     return b"".join(parts), problems
 
 
-def _subjects(
-    reference_id: str, quads: Sequence[Quad], minter: Minter
+_Subjects = tuple[int, tuple[str, ...], list[str]]
+
+
+def _subjects(reference_id: str, quads: Sequence[Quad], minter: Minter) -> _Subjects:
+    """How many subjects are the cable's own IRIs, which other data IRIs it describes, and
+    its source versions (sorted, once per ``rdf:type`` quad)."""
+    subjects = {q.subject.value for q in quads if isinstance(q.subject, NamedNode)}
+    versions = sorted(
+        q.subject.value
+        for q in quads
+        if isinstance(q.subject, NamedNode)
+        and q.predicate == RDF.type
+        and q.object == CR.SourceVersion
+    )
+    return (*_own_and_shared(reference_id, subjects, minter), versions)
+
+
+def _subjects_of_lines(reference_id: str, ntriples: bytes, minter: Minter) -> _Subjects:
+    """:func:`_subjects` read off the N-Triples lines of the quads, one line per quad, with
+    no triple term (an IRI is written ``<IRI>``, as it is: it has no space nor ``>``; a
+    line holds no newline)."""
+    text = "\n" + ntriples.decode("utf-8")
+    subjects = set(_SUBJECT_IRI.findall(text))
+    ending = f"> <{RDF.type.value}> <{CR.SourceVersion.value}> .\n"
+    versions = []
+    at = text.find(ending)
+    while at >= 0:
+        start = text.rfind("\n", 0, at) + 1
+        if text.startswith("<", start):  # not a blank node
+            versions.append(text[start + 1 : at])
+        at = text.find(ending, at + 1)
+    versions.sort()
+    return (*_own_and_shared(reference_id, subjects, minter), versions)
+
+
+_SUBJECT_IRI: Final = re.compile("\n<([^>]*)> ")
+
+
+def _own_and_shared(
+    reference_id: str, subjects: Iterable[str], minter: Minter
 ) -> tuple[int, tuple[str, ...]]:
-    """How many subjects are the cable's own IRIs, and which other data IRIs it describes."""
+    """How many of ``subjects`` are the cable's own IRIs, and the other data IRIs."""
+    cable = minter.cable(reference_id).value
+    parsed = minter.parse(cable)
+    # IRIs below the cable's own read back as the cable's, as the cable's IRI does.
+    mine = parsed is not None and parsed.kind == "cable" and parsed.key == reference_id
+    below = cable + "/" if mine else None
     own = 0
     shared: set[str] = set()
-    for subject in {q.subject for q in quads if isinstance(q.subject, NamedNode)}:
-        parsed = minter.parse(subject.value)
+    for subject in subjects:
+        if (
+            below is not None
+            and subject.startswith(below)
+            and not _QUERY_OR_FRAGMENT.search(subject)
+        ):
+            own += 1
+            continue
+        parsed = minter.parse(subject)
         if parsed is None:
             continue
         if parsed.kind == "alias" or (
@@ -313,8 +362,11 @@ def _subjects(
         ):
             own += 1
         else:
-            shared.add(subject.value)
+            shared.add(subject)
     return own, tuple(sorted(shared))
+
+
+_QUERY_OR_FRAGMENT: Final = re.compile("[?#]")
 
 
 # ---- the run -----------------------------------------------------------------------------
