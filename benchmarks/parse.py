@@ -15,6 +15,10 @@ tree::
 
     mkdir -p /tmp/old && git archive HEAD src | tar -x -C /tmp/old
 
+With ``--compare`` the records and diagnostics of both trees (and the documents read) are
+checked identical: a digest of their ``repr`` over the first pass, per round; the run fails
+when they differ.
+
 ``--replicas N`` parses a ``cables.csv`` of N rows replicated from the corpus the way
 ``benchmarks/corpus.py`` builds one (written to a temporary folder). Usage::
 
@@ -34,11 +38,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 
 CHILD = r"""
-import json, resource, sys, time
+import hashlib, json, resource, sys, time
 from cablerdf.cable_ids import default_index
 from cablerdf.model import SourceDocument
 from cablerdf.parsing import parse_document
@@ -49,8 +54,9 @@ index = default_index()
 clock = time.process_time
 count = 0
 read_cpu = parse_cpu = 0.0
+digest = hashlib.sha256()
 t0 = time.perf_counter()
-for _ in range(repeat):
+for rep in range(repeat):
     items = read_inputs(inputs)
     while True:
         a = clock()
@@ -62,18 +68,20 @@ for _ in range(repeat):
         if not isinstance(doc, SourceDocument):
             continue
         if stage == "parse":
-            parse_document(doc, index)
+            result = parse_document(doc, index)
             parse_cpu += clock() - b
+            if rep == 0:  # what was read and parsed, to compare trees (outside the clock)
+                digest.update(repr((doc, result)).encode())
         count += 1
 elapsed = time.perf_counter() - t0
 peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(json.dumps({
     "cables": count, "seconds": elapsed, "peak_mb": peak_kb / 1024,
-    "read_cpu": read_cpu, "parse_cpu": parse_cpu,
+    "read_cpu": read_cpu, "parse_cpu": parse_cpu, "digest": digest.hexdigest(),
 }))
 """
 
-Result = dict[str, float]
+Result = dict[str, Any]
 
 
 def run(stage: str, repeat: int, inputs: list[str], src: str | None) -> Result:
@@ -171,6 +179,8 @@ def main() -> None:
         _, now = summary["current"]
         _, then = summary["compare"]
         print(f"compare tree: {args.compare}")
+        digests = {r["digest"] for tree in results.values() for r in tree["parse"]}
+        print(f"records and diagnostics identical: {'yes' if len(digests) == 1 else 'NO'}")
         for key, label in (("parse_cpu", "parsing"), ("read_cpu", "reading")):
             old, new = per_cable(then, key), per_cable(now, key)
             print(
@@ -178,6 +188,8 @@ def main() -> None:
                 f"speed-up {old / new if new else float('inf'):.2f}x"
             )
     print(f"(benchmark took {time.perf_counter() - started:.1f} s)")
+    if args.compare and len({r["digest"] for t in results.values() for r in t["parse"]}) != 1:
+        sys.exit("the trees read or parsed different records")
 
 
 if __name__ == "__main__":

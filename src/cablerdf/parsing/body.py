@@ -106,6 +106,14 @@ _ZONE_END = re.compile(
     r"|(?<=[ \t]{2})1[ \t]*(?:[.)][ \t]*)?\((?:U|SBU|C|S|TS)[)/]",
     re.MULTILINE,
 )
+# The alternatives of _ZONE_END apart, each searched the fast way (see _zone_end).
+_ZONE_END_PILCROW = re.compile(r"¶[ \t]*\d")
+_ZONE_END_AT_LINE = re.compile(
+    r"^[ \t]*1[ \t]*\.[ \t]+\S"
+    r"|^[ \t]*\d{1,3}[ \t]*(?:[.)][ \t]*)?\((?:U|SBU|C|S|TS)[)/]",
+    re.MULTILINE,
+)
+_ZONE_END_GLUED = re.compile(r"(?<=[ \t]{2})1[ \t]*(?:[.)][ \t]*)?\((?:U|SBU|C|S|TS)[)/]")
 _GLUED_CAPTION = re.compile(r"(?<=\d)[ \t]*(?=SIPDIS|NOFORN|SENSITIVE|EXDIS|NODIS|LIMDIS)")
 _CAPTION_WORD = re.compile(r"[ \t]*(?:SIPDIS|NOFORN|SENSITIVE|EXDIS|NODIS|LIMDIS)\b")
 _TAG_LIST = re.compile(
@@ -149,6 +157,25 @@ _ANY_KEYWORD = re.compile(
 
 
 _SUBJECT_OR_TAGS = re.compile(r"[ \t]*(?:TAG|SUBJ)", re.IGNORECASE)
+
+
+def _zone_end(body: str) -> int:
+    """Where :data:`_ZONE_END` first matches in ``body`` (its length if nowhere), found as the
+    first match of each alternative: the pilcrow by its literal, the line-start ones only up to
+    the end of the line where the first is known to stand by then (no alternative matches
+    across a line break), the glued "1" only where a "1" stands."""
+    m = _ZONE_END_PILCROW.search(body)
+    best = m.start() if m else len(body)
+    stop = body.find("\n", best)
+    m = _ZONE_END_AT_LINE.search(body, 0, len(body) if stop < 0 else stop)
+    if m and m.start() < best:
+        best = m.start()
+    pos = body.find("1", 2, best)
+    while pos >= 0:
+        if _ZONE_END_GLUED.match(body, pos):
+            return pos
+        pos = body.find("1", pos + 1, best)
+    return best
 
 
 def _keyword_at(text: str) -> tuple[str, int] | None:
@@ -229,7 +256,8 @@ class _Preamble:
 
 
 def _strip_tail(text: str) -> str:
-    return _BACKSLASH.sub("", text).strip()
+    # without a backslash the pattern has nothing to remove
+    return _BACKSLASH.sub("", text).strip() if "\\" in text else text.strip()
 
 
 def _ref_like(text: str, after_blank: bool) -> bool:
@@ -276,7 +304,7 @@ def _parse_preamble(
     the banner line, when already known)."""
     pre = _Preamble()
     n = len(lines)
-    limit = next((i for i, ln in enumerate(lines) if ln.start >= zone_end), n)
+    limit = bisect.bisect_left(lines, zone_end, key=_line_start)
     start = banner_at + 1 if banner_at is not None else first
     first_kw = next(
         (i for i in range(start, limit) if _keyword_at(lines[i].text(body)) is not None), None
@@ -437,20 +465,49 @@ class _Second:
     banner_line: int  # the line holding the second banner
 
 
+def _subject_or_tags_lines(
+    body: str, lines: list[Line], first: int, lowered: bytes | None
+) -> list[int]:
+    """The indices, from ``first`` on, of the lines that open with the letters TAG or SUBJ (in
+    any case) after blanks (what :data:`_SUBJECT_OR_TAGS` matches), found where ``lowered``
+    (the body's :func:`_ascii_lowered`) reads them rather than by trying every line."""
+    if first >= len(lines):
+        return []
+    if lowered is None or "\u017f" in body:  # the long s matches "S" in any case
+        return [
+            i
+            for i in range(first, len(lines))
+            if _SUBJECT_OR_TAGS.match(body, lines[i].start, lines[i].end)
+        ]
+    found: set[int] = set()
+    for word in (b"tag", b"subj"):
+        pos = lowered.find(word, lines[first].start)
+        while pos >= 0:
+            k = bisect.bisect_right(lines, pos, key=_line_start) - 1
+            line = lines[k]
+            if pos + len(word) <= line.end and not body[line.start : pos].strip(" \t"):
+                found.add(k)
+            pos = lowered.find(word, pos + 1)
+    return sorted(found)
+
+
 def _find_second(
-    body: str, lines: list[Line], pre: _Preamble, first_banner: str | None
+    body: str,
+    lines: list[Line],
+    pre: _Preamble,
+    first_banner: str | None,
+    lowered: bytes | None,
 ) -> _Second | None:
     """A second banner with its own SUBJECT or TAGS after the preamble: a repeated (complete)
     preamble of the same cable, as mirror pages print after a cut preview, or the start of
-    an unrelated cable pasted after this one."""
+    an unrelated cable pasted after this one (``lowered``: the body's :func:`_ascii_lowered`)."""
     if not pre.blocks:
         return None
     own = banner_number(first_banner) if first_banner else None
-    idx = [i for i, ln in enumerate(lines) if ln.start >= pre.end]
-    for k, i in enumerate(idx):
-        # a SUBJECT or TAGS line opens with those letters (in any case) after blanks
-        if not _SUBJECT_OR_TAGS.match(body, lines[i].start, lines[i].end):
-            continue
+    idx = range(bisect.bisect_left(lines, pre.end, key=_line_start), len(lines))
+    # a SUBJECT or TAGS line opens with those letters (in any case) after blanks
+    for i in _subject_or_tags_lines(body, lines, idx.start, lowered):
+        k = i - idx.start
         kw = _keyword_at(lines[i].text(body))
         if kw is None or kw[0] not in ("subject", "tags"):
             continue
@@ -659,6 +716,15 @@ def _line_end(line: Line) -> int:
     return line.end
 
 
+def _lines_meeting(lines: list[Line], lo: int, hi: int) -> range:
+    """The indices of the lines that meet ``[lo, hi)`` (``end > lo`` and ``start < hi``):
+    the starts and the ends of lines never go back, so they are a range found by bisection."""
+    return range(
+        bisect.bisect_right(lines, lo, key=_line_end),
+        bisect.bisect_left(lines, hi, key=_line_start),
+    )
+
+
 def _find_trailer(
     body: str, lines: list[Line], lo: int, hi: int, tab_row: bool, digits: bytes
 ) -> _Trailer:
@@ -735,9 +801,9 @@ class _Zone:
     tab_row: bool
 
     @functools.cached_property
-    def line_idx(self) -> list[int]:
+    def line_idx(self) -> range:
         """The indices of the lines that meet ``[lo, hi)`` (worked out once)."""
-        return [i for i, ln in enumerate(self.lines) if ln.end > self.lo and ln.start < self.hi]
+        return _lines_meeting(self.lines, self.lo, self.hi)
 
     def fully_removed(self, line: Line) -> bool:
         hit = covering(self.removed, line.start)
@@ -753,8 +819,8 @@ def _zone_removed(
     body: str, lines: list[Line], lo: int, hi: int, tab_row: bool, digits: bytes
 ) -> list[Span]:
     removed: list[Span] = []
-    idx = [i for i, ln in enumerate(lines) if ln.end > lo and ln.start < hi]
-    in_zone = set(idx)
+    idx = _lines_meeting(lines, lo, hi)
+    in_zone = idx
     whole: set[int] = set()
     for i in idx:
         spans = removed_in_line(body, lines[i], tab_row, digits)
@@ -813,7 +879,7 @@ def _headings(zone: _Zone, starts: list[Start]) -> list[Span]:
             content = body[line.start : line.end]
         else:
             content = cut(body, line.start, line.end, removed)
-        if content.strip():
+        if content and not content.isspace():
             idx.append(i)
             texts[i] = content
     first_start = starts[0].start if starts else zone.hi
@@ -1208,23 +1274,34 @@ def _extract(
 
 
 def _end_marks(
-    ender: re.Pattern[str], body: str, lowered: str, lo: int, hi: int
+    ender: re.Pattern[str], body: str, lowered: bytes | None, lo: int, hi: int
 ) -> list[re.Match[str]]:
     """``list(ender.finditer(body, lo, hi))`` for an end mark that begins with the word END in
-    any case (``lowered``: ``body.lower()``). The pattern is tried only where ``lowered``
-    reads "end", not at every offset (a case-blind pattern has no fast scan)."""
-    if len(lowered) != len(body):  # a character that lowers to two (U+0130): offsets differ
+    any case (``lowered``: :func:`_ascii_lowered` of the body). The pattern is tried only where
+    ``lowered`` reads "end", not at every offset (a case-blind pattern has no fast scan)."""
+    if lowered is None:
         return list(ender.finditer(body, lo, hi))
     marks: list[re.Match[str]] = []
-    pos = lowered.find("end", lo, hi)
+    pos = lowered.find(b"end", lo, hi)
     while pos >= 0:
         m = ender.match(body, pos, hi)
         if m:
             marks.append(m)
-            pos = lowered.find("end", m.end(), hi)
+            pos = lowered.find(b"end", m.end(), hi)
         else:
-            pos = lowered.find("end", pos + 1, hi)
+            pos = lowered.find(b"end", pos + 1, hi)
     return marks
+
+
+def _ascii_lowered(body: str) -> bytes | None:
+    """The body as one byte per character, ASCII letters in lower case and every other
+    character ``?``: where it reads "end" the body reads END in some case (no character
+    outside ASCII lowers to "e", "n" or "d"). Much cheaper than ``body.lower()`` on a body
+    that is not ASCII. ``None`` when the body holds U+0130, the one character that lowers to
+    two (a case-blind pattern may then match it as "i" at an offset the bytes do not tell)."""
+    if "\u0130" in body:
+        return None
+    return body.encode("ascii", "replace").lower()
 
 
 def _label_end(rx: re.Pattern[str], body: str, pos: int, end: int) -> int | None:
@@ -1254,11 +1331,11 @@ def _section(
     *,
     last_before_end: bool,
     continued: re.Pattern[str] | None = None,
-    lowered: str | None = None,
+    lowered: bytes | None = None,
     text_starts: list[int] | None = None,
 ) -> str | None:
-    """The text of a labelled section (summary or comment), folded (``lowered``: the body in
-    lower case, to find the end marks fast; ``text_starts``: the paragraphs' :func:`_prefix`)."""
+    """The text of a labelled section (summary or comment), folded (``lowered``: the body's
+    :func:`_ascii_lowered`, to find the end marks fast; ``text_starts``: the paragraphs' :func:`_prefix`)."""
     if text_starts is None:
         text_starts = [_prefix(p, body) for p in paras]
     cands: list[tuple[int, int, str]] = []  # (position, text start, kind)
@@ -1276,7 +1353,7 @@ def _section(
         if le is not None:
             cands.append((p.span.start, le, "label"))
     cands.sort()
-    ends = _end_marks(ender, body, lowered if lowered is not None else body.lower(), lo, hi)
+    ends = _end_marks(ender, body, lowered if lowered is not None else _ascii_lowered(body), lo, hi)
     excluded = list(heads) + list(removed)
     if ends and last_before_end:
         e = ends[0].start()
@@ -1361,7 +1438,7 @@ def _field(body: str, lines: list[Line], idx: list[int], start: int, removed: li
         ln = lines[i]
         s = start if n == 0 else ln.start
         text = cut(body, s, ln.end, removed)
-        text = _BACKSLASH.sub("", text).strip()
+        text = _strip_tail(text)
         if text:
             parts.append(text)
     return "\n".join(parts)
@@ -1377,9 +1454,9 @@ def _diag(
     return Diagnostic(severity=severity, code=code, message=message, line=line, hint=hint)
 
 
-def _line_no(breaks: list[int], pos: int) -> int:
-    """The 1-based line of offset ``pos``, given the offsets of the body's line breaks."""
-    return bisect.bisect_left(breaks, pos) + 1
+def _line_no(body: str, pos: int) -> int:
+    """The 1-based line of offset ``pos`` in ``body``."""
+    return body.count("\n", 0, pos) + 1
 
 
 def lay_out_body(body: str) -> tuple[BodyLayout, list[Diagnostic]]:
@@ -1404,9 +1481,7 @@ def lay_out_body(body: str) -> tuple[BodyLayout, list[Diagnostic]]:
         ]
     digits = digit_mask(body)
     raw_lines = split_lines(body)
-    breaks = [line.end for line in raw_lines[:-1]]  # the offsets of the line breaks
-    zm = _ZONE_END.search(body)
-    zone_end = zm.start() if zm else len(body)
+    zone_end = _zone_end(body)
     cuts = _zone_cuts(body, raw_lines, zone_end, digits)
     lines = split_lines(body, cuts) if cuts else raw_lines
     tab_row = tab_row_body(body, lines)
@@ -1419,12 +1494,13 @@ def lay_out_body(body: str) -> tuple[BodyLayout, list[Diagnostic]]:
         if sp.end > sp.start:
             labelled.append((label, sp))
 
-    banner_texts = [_BACKSLASH.sub("", lines[i].text(body)).strip() for i in pre.banner_lines]
+    banner_texts = [_strip_tail(lines[i].text(body)) for i in pre.banner_lines]
     banner = "\n".join(banner_texts) if banner_texts else None
     captions = tuple(
         " ".join(_strip_tail(lines[i].text(body)) for i in group) for group in pre.caption_lines
     )
-    second = _find_second(body, lines, pre, banner_texts[0] if banner_texts else None)
+    lowered = _ascii_lowered(body)
+    second = _find_second(body, lines, pre, banner_texts[0] if banner_texts else None, lowered)
     preambles = [pre]
     hi = len(body)
     if second is not None and second.kind == "repeat":
@@ -1436,9 +1512,9 @@ def lay_out_body(body: str) -> tuple[BodyLayout, list[Diagnostic]]:
         diags.append(
             _diag(
                 "body.preamble-repeated",
-                f"the preamble is printed again at body line {_line_no(breaks, gap_end)}",
+                f"the preamble is printed again at body line {_line_no(body, gap_end)}",
                 "the fields are read from the second, complete copy",
-                line=_line_no(breaks, gap_end),
+                line=_line_no(body, gap_end),
             )
         )
     elif second is not None:
@@ -1447,10 +1523,10 @@ def lay_out_body(body: str) -> tuple[BodyLayout, list[Diagnostic]]:
         diags.append(
             _diag(
                 "body.appended-text",
-                f"another cable's text begins at body line {_line_no(breaks, hi)}",
+                f"another cable's text begins at body line {_line_no(body, hi)}",
                 "only the text before it is laid out as this cable",
                 Severity.WARNING,
-                line=_line_no(breaks, hi),
+                line=_line_no(body, hi),
             )
         )
     fields: dict[str, str] = {}
@@ -1500,10 +1576,10 @@ def lay_out_body(body: str) -> tuple[BodyLayout, list[Diagnostic]]:
         diags.append(
             _diag(
                 f"body.paragraph-number-{kind}",
-                f"paragraph numbering {word} at body line {_line_no(breaks, pos)}: "
+                f"paragraph numbering {word} at body line {_line_no(body, pos)}: "
                 f"expected {expected}, found {printed}",
                 "the number is kept as printed",
-                line=_line_no(breaks, pos),
+                line=_line_no(body, pos),
             )
         )
     # pilcrows outside the number prefixes of the starts (which are in order and disjoint)
@@ -1544,7 +1620,12 @@ def lay_out_body(body: str) -> tuple[BodyLayout, list[Diagnostic]]:
     for r in removed:
         if body[r.start : r.end].replace("\\", "").strip() and not _covered(in_para, r.start):
             labelled.append(("removed", r))
-    for ln in lines:
+    # the lines inside [lo, body_end): lines come in order, their starts and ends never go back
+    for ln in lines[
+        bisect.bisect_left(lines, lo, key=_line_start) : bisect.bisect_right(
+            lines, body_end, key=_line_end
+        )
+    ]:
         if (
             lo <= ln.start
             and ln.end <= body_end
@@ -1552,7 +1633,6 @@ def lay_out_body(body: str) -> tuple[BodyLayout, list[Diagnostic]]:
             and not _covered(in_para, ln.start)
         ):
             labelled.append(("debris", _tight(body, ln.start, ln.end)))
-    lowered = body.lower()
     text_starts = [_prefix(p, body) for p in paras]
     summary = _section(
         body,

@@ -9,7 +9,9 @@ offsets into the body text and never changes the text: a "line" is a span of the
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
+import string
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -104,9 +106,10 @@ def digit_mask(text: str) -> bytes:
     return bytes(fixed)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Line:
-    """A line of the body: ``[start, end)``, without its line break."""
+    """A line of the body: ``[start, end)``, without its line break (with slots: its fields
+    are read very often)."""
 
     start: int
     end: int
@@ -116,6 +119,14 @@ class Line:
 
     def is_blank(self, body: str) -> bool:
         return not body[self.start : self.end].strip()
+
+
+def _line_start(line: Line) -> int:
+    return line.start
+
+
+def _line_end(line: Line) -> int:
+    return line.end
 
 
 def split_lines(body: str, cuts: set[int] | frozenset[int] = frozenset()) -> list[Line]:
@@ -145,13 +156,14 @@ def split_lines(body: str, cuts: set[int] | frozenset[int] = frozenset()) -> lis
 
 def _split_at_breaks(body: str) -> list[Line]:
     """The lines of ``body`` between its line breaks (one split, no per-line search)."""
-    lines: list[Line] = []
-    pos = 0
-    for piece in body.split("\n"):
-        end = pos + len(piece)
-        lines.append(Line(pos, end))
-        pos = end + 1
-    return lines
+    # each line ends where the previous one's break is passed, plus its own length
+    ends = list(itertools.accumulate(map(len, body.split("\n")), _next_end))
+    return list(map(Line, itertools.chain((0,), map((1).__add__, ends)), ends))
+
+
+def _next_end(end: int, size: int) -> int:
+    """The end of the line of ``size`` characters that follows a line ending at ``end``."""
+    return end + 1 + size
 
 
 # ---------------------------------------------------------------------------------------------
@@ -260,12 +272,14 @@ def is_page_break(text: str) -> bool:
 # match a string of blanks and such characters whole) and costs no pattern call.
 _DASH_CHARS = "-=_" + "".join(map(chr, range(0x2010, 0x2016)))
 _PUNCT_CHARS = ".-_=*~#" + "".join(map(chr, range(0x2010, 0x2016)))
+_DASH_OR_BLANK = " \t" + _DASH_CHARS
+_PUNCT_OR_BLANK = " \t" + _PUNCT_CHARS
 
 
 def is_dash_line(text: str) -> bool:
     """A line of three or more dashes (``-``, ``=``, ``_``, Unicode dashes) and blanks: what
     :data:`DASH_LINE` matches whole."""
-    if text.strip(" \t" + _DASH_CHARS):
+    if text.strip(_DASH_OR_BLANK):
         return False
     return len(text) - text.count(" ") - text.count("\t") >= 3
 
@@ -273,7 +287,7 @@ def is_dash_line(text: str) -> bool:
 def is_punct_line(text: str) -> bool:
     """A line of punctuation only (``.``, ``-``): debris between paragraphs (what
     :data:`_PUNCT_LINE` matches whole)."""
-    return not text.strip(" \t" + _PUNCT_CHARS) and bool(text.strip(" \t"))
+    return not text.strip(_PUNCT_OR_BLANK) and bool(text.strip(" \t"))
 
 
 def _ends_with_backslash(text: str) -> bool:
@@ -331,6 +345,16 @@ _WHOLE_LINE = {
     for digits in (0, 1, 8)
     for banner in (False, True)
 }
+#: The ASCII characters a line that a whole-line expression matches can begin with after its
+#: blanks, by digits (as in :data:`_WHOLE_LINE`): a classification or caption word, or the
+#: preamble printed again (in any case); with a digit, also a page break's place name, a page
+#: header, a SECTION line or a routing line (office symbols, or a run of dashes).
+_PREAMBLE_FIRST = frozenset("CSUcsu")
+_WHOLE_FIRST = {
+    0: frozenset("TSCULNE") | _PREAMBLE_FIRST,
+    1: frozenset(string.ascii_uppercase + "-") | _PREAMBLE_FIRST,
+    8: frozenset(string.ascii_uppercase + "-") | _PREAMBLE_FIRST,
+}
 #: The last letter of each classification word (:data:`_FOOTER_TAIL` ends with one).
 _CLASS_WORD_LAST = frozenset("TDSLE")
 #: What a line that :data:`_FOOTER_TAIL` matches can end with.
@@ -358,7 +382,7 @@ def removed_in_line(
     body's :func:`digit_mask` (made from the line when not given).
     """
     text = body[line.start : line.end]
-    if not text.strip():
+    if not text or text.isspace():
         return []
     if digits is None:
         digits, base = digit_mask(text), 0
@@ -370,8 +394,14 @@ def removed_in_line(
         in_digits = 0
     else:
         in_digits = 8 if digits.find(_EIGHT_DIGITS, base, end) >= 0 else 1
-    whole = _WHOLE_LINE[in_digits, size <= 160] if size <= 200 else _PREAMBLE_AGAIN
-    if whole.match(text):
+    if size <= 200:
+        whole, first_chars = _WHOLE_LINE[in_digits, size <= 160], _WHOLE_FIRST[in_digits]
+    else:
+        whole, first_chars = _PREAMBLE_AGAIN, _PREAMBLE_FIRST
+    first = text[0]
+    if first == " " or first == "\t":
+        first = text.lstrip(" \t")[:1]  # not empty: the line is not blank
+    if (first in first_chars or not first.isascii()) and whole.match(text):
         return [Span(line.start, line.end)]
     spans: list[Span] = []
     head = PAGE_HEADER.match(text) if "PAGE" in text else None
@@ -431,8 +461,10 @@ class Start:
     marking: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Candidate:
+    """A place that looks like a paragraph number."""
+
     start: int
     body_start: int
     number: int
@@ -475,12 +507,42 @@ def _para_start_matches(
                 at = found
         if at < 0:
             return
+        if at == digit and not _number_may_start(body, start, at, end, digits):
+            pos = at + 1
+            continue
         m = PARA_START.match(text, at - start)
         if m:
             yield m
             pos = start + m.end()  # a match is never empty
         else:
             pos = at + 1
+
+
+#: What may follow the digits of a paragraph number (in ASCII): a blank, ".", ")", "(", "/"
+#: or a letter (before a marking such as ``SBU)``).
+_AFTER_NUMBER = frozenset(" \t.)(/" + string.ascii_letters)
+#: What :data:`PARA_START`'s look-behind refuses before a number, besides ``\w``.
+_BEFORE_NUMBER = frozenset("_.,/$%:#&+=-")
+
+
+def _number_may_start(body: str, start: int, at: int, end: int, digits: bytes) -> bool:
+    """False when :data:`PARA_START` cannot match ``body[start:end]`` at ``at``, the first
+    digit of a run: the run has more than three digits, or what follows it cannot follow a
+    number, or what precedes it is refused by the look-behind (the pattern tried there fails
+    only after trying every way; these tests are exact)."""
+    run_end = digits.find(b" ", at, end)
+    if run_end < 0:
+        run_end = end
+    if run_end - at > 3 or run_end >= end:
+        return False
+    after = body[run_end]
+    if after.isascii() and after not in _AFTER_NUMBER:
+        return False
+    if at > start:
+        before = body[at - 1]
+        if before.isalnum() or before in _BEFORE_NUMBER:
+            return False
+    return True
 
 
 def find_candidates(
@@ -497,22 +559,23 @@ def find_candidates(
     if digits is None:
         digits = digit_mask(body)
     chars = "".join(char for char in _PARA_START_CHARS if char in body)
-    for line in lines:
-        if line.end <= zs or line.start >= ze:
-            continue
-        line_end = min(line.end, ze)
-        if digits.find(_DIGIT, line.start, line_end) < 0:
+    # the lines that meet the zone (end > zs, start < ze): lines come in order, their starts
+    # and ends never go back
+    first = bisect.bisect_right(lines, zs, key=_line_end)
+    last = bisect.bisect_left(lines, ze, key=_line_start)
+    for line in lines[first:last]:
+        offset, line_end = line.start, min(line.end, ze)
+        if digits.find(_DIGIT, offset, line_end) < 0:
             continue  # a paragraph number has a digit
-        text = body[line.start : line_end]
-        offset = line.start
+        text = body[offset:line_end]
         text_end = len(text.rstrip())
         # The text before each candidate, kept as it grows along the line: whether it has
         # any non-blank character, and its last characters (enough for _SENTENCE_END).
         # Candidates are never inside a removed span, so the cut can be taken piecewise.
-        seen = line.start
+        seen = offset
         nonblank = False
         tail = ""
-        for m in _para_start_matches(body, line.start, line_end, digits, chars):
+        for m in _para_start_matches(body, offset, line_end, digits, chars):
             pos = offset + m.start()
             if pos < zs or covering(removed, pos) is not None:
                 continue
