@@ -124,7 +124,7 @@ class Measure:
         for t, tree, largest in self.samples:
             k = min(9, int(10 * t / self.seconds))
             peaks[k] = (max(peaks[k][0], tree), max(peaks[k][1], largest))
-        return [(tree / 2**20, largest / 2**20) for tree, largest in peaks]
+        return [(tree / 2**20, largest / 2**20) for tree, largest in peaks]  # 0: no sample
 
 
 # ---- building the corpus -----------------------------------------------------------------
@@ -467,13 +467,17 @@ def main() -> None:
     templates, pages = load_templates(args.corpus)
     serials = Serials()
     csv_path = work / "cables.csv"
-    stamp = work / "cables.csv.rows"  # how many rows cables.csv was built with
-    if args.reuse and stamp.is_file() and stamp.read_text() == f"{args.cables}\n":
+    stamp = work / "cables.csv.built"  # what cables.csv was built from, while unchanged
+    built_from = f"{args.cables} rows from {args.corpus.resolve()}\n"
+    if args.reuse and stamp.is_file() and stamp.read_text() == built_from:
+        for k in range(args.cables):  # the serials the rows took, for the pages
+            t = templates[k % len(templates)]
+            serials.take(t.yy, t.station)
         first = _first_ids(csv_path, len(templates))
     else:
         stamp.unlink(missing_ok=True)
         first = _lines(replicas(templates, args.cables, serials), csv_path)
-        stamp.write_text(f"{args.cables}\n")
+        stamp.write_text(built_from)
     inputs = [csv_path]
     if args.pages:
         write_pages(pages, args.pages, work / "pages", serials)
@@ -523,6 +527,7 @@ def main() -> None:
     if args.incremental:
         out = work / f"out-j{args.jobs}"
         again, _, _ = convert(inputs, out, args.jobs)
+        stamp.unlink()  # cables.csv is changed: not to be reused
         changed_id = change_one_row(csv_path, max(1, args.cables // 2))
         one, _, _ = convert(inputs, out, args.jobs)
         print(

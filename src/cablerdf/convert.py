@@ -34,6 +34,7 @@ import gc
 import hashlib
 import itertools
 import multiprocessing
+import platform
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -402,7 +403,8 @@ def _fingerprint(options: ConvertOptions) -> str:
     parts = [
         repr(options.settings),
         f"checker={name}",
-        f"gzip=isal {isal.__version__} level {DUMP_LEVEL}",
+        f"gzip=isal {isal.__version__} ISA-L {isal.ISAL_VERSION} {platform.machine()}",
+        f"level={DUMP_LEVEL}",
     ]
     return _state.fingerprint(parts, _PACKAGE)
 
@@ -965,11 +967,13 @@ def _write_provenance(run: _Run, started: str, ended: str) -> None:
             text = export.description_turtle(
                 [Triple(activity, used, NamedNode(iri)) for iri in chunk]
             )
-            statement = text[text.rindex(b"\n", 0, len(text) - 1) + 1 :]
-            start = statement.index(b" ", statement.index(b" ") + 1) + 1  # after "S P "
-            if not statement.endswith(b" .\n"):
+            # The prefixes, then one line: "S P O1 , O2 , ... ."
+            lines = [x for x in text.split(b"\n") if x and not x.startswith(b"@prefix ")]
+            if len(lines) != 1 or not lines[0].endswith(b" .") or lines[0].count(b" ") < 3:
                 raise RuntimeError("provenance.ttl: unexpected Turtle of the source versions")
-            put((b" , " if k else b"") + statement[start:-3])
+            statement = lines[0]
+            start = statement.index(b" ", statement.index(b" ") + 1) + 1  # after "S P "
+            put((b" , " if k else b"") + statement[start:-2])
         put(tail)
     run.spool.file(PROVENANCE, digest.hexdigest())
 
