@@ -3,8 +3,8 @@
 The input is read and parsed once into cable records, grouped by reference ID as ``convert``
 maps them (one ``map_records`` call per cable). The mapping of a git revision (``HEAD`` by
 default: ``git show REV:src/cablerdf/mapping.py``, copied to a temporary folder and imported
-from there) maps the same cables, and every cable's quads (in order) and diagnostics must be
-the same as those of the working tree's mapping, or the script stops.
+from there) maps the same cables, and every cable's quads (in order), diagnostics and
+N-Triples text must be the same as those of the working tree's mapping, or the script stops.
 
 Then, in rounds, each of these runs over every cable in turn, so that the load of a shared
 machine falls on all of them alike:
@@ -140,7 +140,8 @@ def mapper(module: ModuleType, cables: Sequence[Cable], settings: Settings) -> C
 
 
 def check_same(old: ModuleType, cables: Sequence[Cable], settings: Settings) -> int:
-    """Stop unless old and new give the same quads, in the same order, and diagnostics."""
+    """Stop unless old and new give the same quads, in the same order, diagnostics and
+    N-Triples texts."""
     for cable in cables:
         a = old.map_records(cable, settings)
         b = mapping.map_records(cable, settings)
@@ -148,6 +149,8 @@ def check_same(old: ModuleType, cables: Sequence[Cable], settings: Settings) -> 
             raise SystemExit(f"{cable[0].reference_id}: the quads differ")
         if a.diagnostics != b.diagnostics:
             raise SystemExit(f"{cable[0].reference_id}: the diagnostics differ")
+        if a.ntriples != b.ntriples:
+            raise SystemExit(f"{cable[0].reference_id}: the N-Triples texts differ")
     return len(cables)
 
 

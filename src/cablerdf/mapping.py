@@ -348,15 +348,24 @@ _TRUE: Final = f'"true"^^<{XSD.boolean.value}>'.encode()
 _FALSE: Final = f'"false"^^<{XSD.boolean.value}>'.encode()
 
 _TERM_TEXT: Final[Mapping[int, bytes]] = {
-    id(node): f"<{node.value}>".encode()
+    id(node): f" <{node.value}> ".encode()
     for vocabulary in VOCABULARIES
     for node in declared_terms(vocabulary).values()
 }
-"""The N-Triples text of every term of :mod:`cablerdf.vocab`, by the identity of its constant
-(hashing a ``NamedNode`` hashes its IRI; the constants live as long as the program). Only those
-constants are predicates and classes here; any other term is a ``KeyError``."""
+"""The N-Triples text of every term of :mod:`cablerdf.vocab` with a space on either side (the
+middle of a key, between subject and object), by the identity of its constant (hashing a
+``NamedNode`` hashes its IRI; the constants live as long as the program). Only those constants
+are predicates and classes here; any other term is a ``KeyError``."""
 
-_TYPE: Final = _TERM_TEXT[id(RDF.type)]
+_RDF_TYPE: Final = RDF.type
+
+_IS_A: Final[Mapping[int, bytes]] = {
+    id(node): f" <{RDF.type.value}> <{node.value}>".encode()
+    for vocabulary in VOCABULARIES
+    for node in declared_terms(vocabulary).values()
+}
+"""The tail of the key of ``s rdf:type C`` (all but the subject), by the identity of the
+constant ``C`` of :mod:`cablerdf.vocab`."""
 
 
 def _has_rare(data: bytes) -> bool:
@@ -459,6 +468,27 @@ def _wikidata_node(qid: str) -> _Node | None:
     return _node(term) if term is not None else None
 
 
+# Posts, stations and countries recur from cable to cable: their nodes are minted once per base.
+
+
+@functools.lru_cache(maxsize=4096)
+def _post_node(minter: Minter, name: str) -> _Node:
+    """:meth:`cablerdf.iris.Minter.post` as a node."""
+    return _node(minter.post(name))
+
+
+@functools.lru_cache(maxsize=8192)
+def _station_node(minter: Minter, name: str) -> _Node:
+    """:meth:`cablerdf.iris.Minter.station` as a node."""
+    return _node(minter.station(name))
+
+
+@functools.lru_cache(maxsize=1024)
+def _country_node(minter: Minter, iso: str) -> _Node:
+    """:meth:`cablerdf.iris.Minter.country` as a node."""
+    return _node(minter.country(iso))
+
+
 @dataclass
 class _Graph:
     """Collects the statements of one cable's graph and the diagnostics met on the way."""
@@ -474,19 +504,21 @@ class _Graph:
 
     def add(self, s: _Node, p: NamedNode, o: _Node) -> None:
         """The statement ``s p o`` (an IRI object)."""
-        key = b" ".join((s[0], _TERM_TEXT[id(p)], o[0]))
-        if key not in self.links:
-            self.links[key] = Quad(s[1], p, o[1], self.graph)
+        key = s[0] + _TERM_TEXT[id(p)] + o[0]
+        links = self.links
+        if key not in links:
+            links[key] = Quad(s[1], p, o[1], self.graph)
 
     def a(self, s: _Node, cls: NamedNode) -> None:
         """The statement ``s rdf:type cls``, ``cls`` a class of the vocabulary."""
-        key = b" ".join((s[0], _TYPE, _TERM_TEXT[id(cls)]))
-        if key not in self.links:
-            self.links[key] = Quad(s[1], RDF.type, cls, self.graph)
+        key = s[0] + _IS_A[id(cls)]
+        links = self.links
+        if key not in links:
+            links[key] = Quad(s[1], _RDF_TYPE, cls, self.graph)
 
     def literal(self, s: _Node, p: NamedNode, written: bytes) -> None:
         """The statement ``s p L``, ``written`` the literal L as N-Triples writes it (UTF-8)."""
-        self.literals.append(b" ".join((s[0], _TERM_TEXT[id(p)], written)))
+        self.literals.append(s[0] + _TERM_TEXT[id(p)] + written)
 
     def quads(self) -> list[Quad]:
         """The quads of the graph, sorted by their N-Quads text, each once."""
@@ -497,34 +529,30 @@ class _Graph:
         in the same order (each quad's N-Triples line without its final `` .``).
 
         The literal statements are kept in a list (their keys hold whole texts: a dictionary
-        would hash them), sorted, their repeats dropped, and read back in one parser call;
-        then they are merged with the other statements, both in key order.
+        would hash them each time one is added), sorted, their repeats dropped, and read back
+        in one parser call; then both kinds are put in key order by one more sort, which
+        merges the two sorted runs (a literal key never equals an IRI key: its object starts
+        with ``"``, an IRI's with ``<``).
         """
-        lines: list[bytes] = []
-        for line in sorted(self.literals):
-            if not lines or line != lines[-1]:
-                lines.append(line)
+        lines = list(dict.fromkeys(sorted(self.literals)))  # sorted, each once
         tail = f" <{self.graph.value}> .\n".encode()
-        read = parse(
-            tail.join(lines) + tail if lines else b"",
-            format=RdfFormat.N_QUADS,
-            lenient=True,  # its IRIs were all made by NamedNode, which checks them
+        read = list(
+            parse(
+                tail.join(lines) + tail if lines else b"",
+                format=RdfFormat.N_QUADS,
+                lenient=True,  # its IRIs were all made by NamedNode, which checks them
+            )
         )
         links = self.links
-        keys = sorted(links)
-        out: list[Quad] = []
-        merged: list[bytes] = []
-        k, n = 0, len(keys)
-        for line in lines:
-            while k < n and keys[k] < line:
-                out.append(links[keys[k]])
-                merged.append(keys[k])
-                k += 1
-            out.append(next(read))
-            merged.append(line)
-        out.extend(links[key] for key in keys[k:])
-        merged.extend(keys[k:])
-        return out, merged
+        if not lines:
+            merged = sorted(links)
+            return [links[key] for key in merged], merged
+        table = dict(zip(lines, read, strict=True))
+        table.update(links)
+        merged = sorted(links)
+        merged += lines
+        merged.sort()  # two sorted runs: one merge
+        return [table[key] for key in merged], merged
 
     def warn(self, code: str, message: str, hint: str, record: CableRecord | None = None) -> None:
         src = (record or self.record).source
@@ -552,10 +580,10 @@ class _Graph:
                 "check the input's encoding (e.g. --encoding latin-1)",
             )
             written = _quoted(_SURROGATE.sub("\ufffd", value)) or b'""'
-        self.literals.append(b" ".join((s[0], _TERM_TEXT[id(p)], written)))
+        self.literals.append(s[0] + _TERM_TEXT[id(p)] + written)
 
     def integer(self, s: _Node, p: NamedNode, value: int) -> None:
-        self.literals.append(b" ".join((s[0], _TERM_TEXT[id(p)], _integer(value))))
+        self.literals.append(s[0] + _TERM_TEXT[id(p)] + _integer(value))
 
     def boolean(self, s: _Node, p: NamedNode, value: bool) -> None:
         self.literal(s, p, _TRUE if value else _FALSE)
@@ -654,7 +682,7 @@ def _classification(g: _Graph, subject: _Node, c: Classification) -> None:
 
 def _post(g: _Graph, subject: _Node, origin: str) -> None:
     name = " ".join(origin.split())
-    post = _node(g.minter.post(name))
+    post = _post_node(g.minter, name)
     g.add(subject, CR.origin, post)
     g.a(post, CR.Post)
     g.a(post, ORG.Organization)
@@ -664,7 +692,7 @@ def _post(g: _Graph, subject: _Node, origin: str) -> None:
     country = countries().get(iso) if iso else None
     if country is None:
         return
-    node = _node(g.minter.country(country.iso))
+    node = _country_node(g.minter, country.iso)
     g.add(post, SCHEMA.location, node)
     g.a(node, SCHEMA.Country)
     g.text(node, RDFS.label, country.name)
@@ -675,7 +703,7 @@ def _post(g: _Graph, subject: _Node, origin: str) -> None:
 
 
 def _station(g: _Graph, name: str) -> _Node:
-    node = _node(g.minter.station(name))
+    node = _station_node(g.minter, name)
     g.a(node, CR.Station)
     g.a(node, ORG.Organization)
     g.text(node, RDFS.label, _fold(name))
@@ -752,44 +780,95 @@ def _paragraphs(
     record: CableRecord,
     iri_of: dict[str, _Node],
 ) -> None:
-    """The paragraphs of ``record``, parts of ``whole``, anchored in ``version``'s body."""
+    """The paragraphs of ``record``, parts of ``whole``, anchored in ``version``'s body.
+
+    The statements of :meth:`_Graph.add`, :meth:`_Graph.a` and :meth:`_Graph.integer`, made
+    here directly (a cable has many paragraphs), with the keys' fixed parts made once.
+    """
     paragraphs: Sequence[Paragraph] = record.paragraphs
     keys = iris.paragraph_keys([p.number for p in paragraphs])
+    links = g.links
+    literal = g.literals.append
+    graph = g.graph
+    whole_text, whole_term = whole
+    contains = whole_text + _TERM_TEXT[id(PO.contains)]
+    part_of = _TERM_TEXT[id(DCT.isPartOf)] + whole_text
+    a_paragraph = _IS_A[id(CR.Paragraph)]
+    a_doco = _IS_A[id(DOCO.Paragraph)]
+    position_of = _TERM_TEXT[id(SCHEMA.position)]
+    text_position = _TERM_TEXT[id(CR.textPosition)]
+    removed_span = _TERM_TEXT[id(CR.removedSpan)]
+    selector = _Selector(g, version, record)
     for position, (key, p) in enumerate(zip(keys, paragraphs, strict=True), 1):
         node = iri_of[key]
-        g.add(whole, PO.contains, node)
-        g.add(node, DCT.isPartOf, whole)
-        g.a(node, CR.Paragraph)
-        g.a(node, DOCO.Paragraph)
-        g.integer(node, SCHEMA.position, position)
+        text, term = node
+        k = contains + text
+        if k not in links:
+            links[k] = Quad(whole_term, PO.contains, term, graph)
+        k = text + part_of
+        if k not in links:
+            links[k] = Quad(term, DCT.isPartOf, whole_term, graph)
+        k = text + a_paragraph
+        if k not in links:
+            links[k] = Quad(term, _RDF_TYPE, CR.Paragraph, graph)
+        k = text + a_doco
+        if k not in links:
+            links[k] = Quad(term, _RDF_TYPE, DOCO.Paragraph, graph)
+        literal(text + position_of + _integer(position))
         g.text(node, FABIO.hasSequenceIdentifier, p.number)
         if p.marking is not None:
             g.text(node, CR.portionMarking, p.marking)
             g.add(node, CR.marking, _marking(g, p.marking))
         g.text(node, C4O.hasContent, p.text)
-        span = _node(g.minter.span(node[1]))
-        g.add(node, CR.textPosition, span)
-        _selector(g, span, p.span.start, p.span.end, version, record)
-        for k, removed in enumerate(p.removed, 1):
-            r = _node(g.minter.removed_span(node[1], k))
-            g.add(span, CR.removedSpan, r)
-            _selector(g, r, removed.start, removed.end, version, record)
+        span = _node(g.minter.span(term))
+        k = text + text_position + span[0]
+        if k not in links:
+            links[k] = Quad(term, CR.textPosition, span[1], graph)
+        selector.add(span, p.span.start, p.span.end)
+        for n, removed in enumerate(p.removed, 1):
+            r = _node(g.minter.removed_span(term, n))
+            k = span[0] + removed_span + r[0]
+            if k not in links:
+                links[k] = Quad(span[1], CR.removedSpan, r[1], graph)
+            selector.add(r, removed.start, removed.end)
 
 
-def _selector(
-    g: _Graph, node: _Node, start: int, end: int, version: _Node, record: CableRecord
-) -> None:
-    g.a(node, OA.TextPositionSelector)
-    g.integer(node, OA.start, start)
-    g.integer(node, OA.end, end)
-    g.add(node, CR.inBodyOf, version)
-    if not 0 <= start <= end <= len(record.body):
-        g.warn(
-            "mapping.span-out-of-range",
-            f"span [{start}, {end}) does not lie in the body ({len(record.body)} characters)",
-            "kept as given; the parser's offsets are wrong",
-            record,
-        )
+class _Selector:
+    """Writes the text position selectors of spans of one record's body into a graph."""
+
+    __slots__ = ("a", "end", "g", "in_body", "length", "record", "start", "version")
+
+    def __init__(self, g: _Graph, version: _Node, record: CableRecord) -> None:
+        self.g = g
+        self.record = record
+        self.version = version[1]
+        self.a = _IS_A[id(OA.TextPositionSelector)]
+        self.start = _TERM_TEXT[id(OA.start)]
+        self.end = _TERM_TEXT[id(OA.end)]
+        self.in_body = _TERM_TEXT[id(CR.inBodyOf)] + version[0]
+        self.length = len(record.body)
+
+    def add(self, node: _Node, start: int, end: int) -> None:
+        """``node`` a selector of ``[start, end)`` in the body (a warning if it lies outside)."""
+        g = self.g
+        links = g.links
+        text, term = node
+        k = text + self.a
+        if k not in links:
+            links[k] = Quad(term, _RDF_TYPE, OA.TextPositionSelector, g.graph)
+        literal = g.literals.append
+        literal(text + self.start + _integer(start))
+        literal(text + self.end + _integer(end))
+        k = text + self.in_body
+        if k not in links:
+            links[k] = Quad(term, CR.inBodyOf, self.version, g.graph)
+        if not 0 <= start <= end <= self.length:
+            g.warn(
+                "mapping.span-out-of-range",
+                f"span [{start}, {end}) does not lie in the body ({self.length} characters)",
+                "kept as given; the parser's offsets are wrong",
+                self.record,
+            )
 
 
 def _articles(g: _Graph, subject: _Node, record: CableRecord) -> None:
