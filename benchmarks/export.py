@@ -17,10 +17,13 @@ maps it; then each stage is timed over the same cable graphs, stages taking turn
 * revision: ``serialisations`` of the export module of a git revision (``--rev``, ``HEAD``
   by default: ``git show REV:src/cablerdf/export.py`` imported from a temporary folder; or
   ``--previous PATH``), so that a change of the writers is measured against the writers
-  it changes, in the same run.
+  it changes, in the same run; of a revision, its JSON-LD compaction module
+  (``src/cablerdf/_jsonld.py``) is imported with it;
+* the JSON-LD part of ``serialisations`` given the mapping's lines (compaction, framing and
+  writing), new and of the revision, alone.
 
-Old, revision and new bytes are compared for every cable first; the script exits 1 if one
-differs.
+Old, revision and new bytes (and the JSON-LD part's) are compared for every cable first; the
+script exits 1 if one differs.
 Figures are CPU milliseconds per cable (``time.process_time``, which a busy machine disturbs
 less than wall time), with the ratio to the baseline. Usage::
 
@@ -129,17 +132,8 @@ def cables_of(inputs: Sequence[str], settings: Settings) -> list[Cable]:
     return cables
 
 
-def revision_export(rev: str, path: Path | None, folder: Path) -> ModuleType:
-    """The export module of git revision ``rev`` (or the file ``path``), imported apart."""
-    if path is None:
-        path = folder / "export_revision.py"
-        text = subprocess.run(
-            ["git", "-C", str(REPO), "show", f"{rev}:src/cablerdf/export.py"],
-            check=True,
-            capture_output=True,
-        ).stdout
-        path.write_bytes(text)
-    spec = importlib.util.spec_from_file_location("cablerdf_export_revision", path)
+def _import_apart(name: str, path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
@@ -147,13 +141,44 @@ def revision_export(rev: str, path: Path | None, folder: Path) -> ModuleType:
     return module
 
 
+def revision_export(rev: str, path: Path | None, folder: Path) -> ModuleType:
+    """The export module of git revision ``rev`` (or the file ``path``), imported apart; of
+    a revision, with the JSON-LD compaction module (``_jsonld``) of that revision too."""
+    if path is not None:
+        return _import_apart("cablerdf_export_revision", path)
+    for name in ("export", "_jsonld"):
+        text = subprocess.run(
+            ["git", "-C", str(REPO), "show", f"{rev}:src/cablerdf/{name}.py"],
+            check=True,
+            capture_output=True,
+        ).stdout
+        (folder / f"{name}_revision.py").write_bytes(text)
+    module = _import_apart("cablerdf_export_revision", folder / "export_revision.py")
+    module._jsonld = _import_apart("cablerdf_jsonld_revision", folder / "_jsonld_revision.py")
+    return module
+
+
+def jsonld_part(module: ModuleType, loader: Any) -> Callable[[Cable], bytes]:
+    """The JSON-LD part of ``module``'s ``serialisations`` given the mapping's lines: the
+    nodes compacted off the lines, framed, and written."""
+
+    def stage(cable: Cable) -> bytes:
+        root, quads, ntriples = cable
+        assert ntriples is not None
+        lines = module._Lines.given(quads, ntriples)
+        return bytes(module.jsonld_bytes(module._jsonld_document(lines, quads, root, loader)))
+
+    return stage
+
+
 def best_of(
     stages: dict[str, Callable[[Cable], object]], cables: Sequence[Cable], rounds: int
 ) -> dict[str, float]:
-    """The least CPU seconds each stage took over ``cables`` in ``rounds`` turns."""
+    """The least CPU seconds each stage took over ``cables`` in ``rounds`` turns (in
+    reverse order every other turn: a stage's place in a turn sways its time)."""
     best = dict.fromkeys(stages, float("inf"))
-    for _ in range(rounds):
-        for name, stage in stages.items():
+    for turn in range(rounds):
+        for name, stage in list(stages.items())[:: 1 if turn % 2 == 0 else -1]:
             start = time.process_time()
             for cable in cables:
                 stage(cable)
@@ -187,6 +212,12 @@ def main() -> None:
         both = export.serialisations(quads, root, loader)
         given = export.serialisations(quads, root, loader, ntriples=ntriples)
         before = previous.serialisations(quads, root, previous_loader)
+        if ntriples is not None:
+            cable = (root, quads, ntriples)
+            part = jsonld_part(export, loader)(cable)
+            if not part == both.jsonld == jsonld_part(previous, previous_loader)(cable):
+                differ += 1
+                print(f"DIFFERENT: {root.value} jsonld part", file=sys.stderr)
         for what, old, new in (
             ("turtle", old_turtle(quads), export.turtle_bytes(quads)),
             (
@@ -227,6 +258,8 @@ def main() -> None:
         "revision all four, serialisations()": lambda c: previous.serialisations(
             c[1], c[0], previous_loader
         ),
+        "new jsonld part, given the lines": jsonld_part(export, loader),
+        "revision jsonld part, given the lines": jsonld_part(previous, previous_loader),
     }
     seconds = best_of(fast, cables, args.rounds)
     seconds |= best_of(
@@ -251,6 +284,8 @@ def main() -> None:
     revision = seconds["revision all four, serialisations()"]
     for new in ("new all four, serialisations()", "new all four, given the lines"):
         print(f"revision/new, {new[4:]:<32} {revision / seconds[new]:6.2f}x")
+    part = "jsonld part, given the lines"
+    print(f"revision/new, {part:<32} {seconds[f'revision {part}'] / seconds[f'new {part}']:6.2f}x")
     sys.exit(1 if differ else 0)
 
 

@@ -551,6 +551,36 @@ def test_ntriples_escapes(escaped: str, text: str) -> None:
     assert _jsonld.unescape_ntriples(escaped) == text
 
 
+NOT_JSON_ESCAPES = ("\\U", "\\'", "\\/", "\\ud", "\\uD")
+
+
+@MANY
+@given(st.text(st.sampled_from("\\uUdDa'/\"n0")))
+def test_the_escapes_json_lacks_are_found_as_by_looking_for_each(text: str) -> None:
+    want = any(escape in text for escape in NOT_JSON_ESCAPES)
+    assert (_jsonld._NOT_JSON.search(text) is not None) == want
+
+
+@MANY
+@given(
+    st.lists(
+        st.sampled_from(
+            ["a", "é", "U", "0", "\\n", "\\t", '\\"', "\\'", "\\\\", "\\/", "\\u0041"]
+            + ["\\u00e9", "\\ud83d", "\\uDE00", "\\U0001F600", "\\q", "\\u00", "\\U"]
+        ),
+        max_size=12,
+    ).map("".join)
+)
+def test_escaped_text_reads_as_the_general_unescaper_reads_it(text: str) -> None:
+    try:
+        want = _jsonld._ESCAPE.sub(_jsonld._unescape_one, text)
+    except ValueError:
+        with pytest.raises(ValueError):
+            _jsonld.unescape_ntriples(text)
+        return
+    assert _jsonld.unescape_ntriples(text) == want
+
+
 def test_an_unknown_escape_is_an_error() -> None:
     for escaped in (r"a\qb", r"a\q\u0041"):
         with pytest.raises(ValueError):
@@ -668,3 +698,45 @@ def test_one_named_graph_is_written_as_it_was(
     assert given == export.Serialisations(
         reference_turtle(quads), document, reference_nquads(quads), reference_ntriples(quads)
     )
+
+
+# ---- framing: where a child takes its parent's reference ---------------------------------
+
+
+def reference_first_references(
+    node: dict[str, Any], wanted: dict[str, str]
+) -> dict[str, tuple[str, int]]:
+    """Where each wanted reference is first found, as :func:`export._first_references` was
+    written: keys in order (not ``@``-keys), then positions (-1 for a single value)."""
+    found: dict[str, tuple[str, int]] = {}
+    for key in sorted(k for k in node if not k.startswith("@")):
+        value = node[key]
+        items = value if isinstance(value, list) else [value]
+        for i, item in enumerate(items):
+            if isinstance(item, dict) and len(item) == 1 and isinstance(item.get("@id"), str):
+                item = item["@id"]
+            if isinstance(item, str) and item in wanted and item not in found:
+                found[item] = (key, i if isinstance(value, list) else -1)
+    return found
+
+
+REFS = st.sampled_from(["a", "b", "ab", "c:d", "", "@id"])
+VALUE = st.one_of(
+    REFS,
+    REFS.map(lambda r: {"@id": r}),
+    REFS.map(lambda r: {"@id": r, "x": 1}),
+    st.sampled_from([1, True, None, {"@id": 1}, {"@value": "a"}, {}, "a long literal"]),
+)
+NODE = st.dictionaries(
+    st.sampled_from(["@id", "@type", "k", "ka", "@", "", "z", "b"]),
+    st.one_of(VALUE, st.lists(VALUE, max_size=4)),
+    max_size=6,
+)
+
+
+@MANY
+@given(NODE, st.dictionaries(REFS, st.text(max_size=2), min_size=1, max_size=4))
+def test_children_take_the_first_reference_to_them(
+    node: dict[str, Any], wanted: dict[str, str]
+) -> None:
+    assert export._first_references(node, wanted) == reference_first_references(node, wanted)

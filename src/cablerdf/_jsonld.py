@@ -259,7 +259,8 @@ def compactor_for(context_text: str) -> Compactor:
 # ---- N-Triples terms ---------------------------------------------------------------------
 
 _scan_json_string = json.decoder.scanstring  # type: ignore[attr-defined]
-_NOT_JSON: Final = ("\\U", "\\'", "\\/", "\\ud", "\\uD")
+# the escapes JSON strings lack or read otherwise: \U, \', \/ and surrogates (\ud800-\udfff)
+_NOT_JSON = re.compile(r"\\(?:[U'/]|u[dD])")
 _ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re.DOTALL)
 _ECHAR: Final = {
     "t": "\t",
@@ -290,7 +291,7 @@ def unescape_ntriples(text: str) -> str:
     without them, the C decoder of JSON strings reads the text."""
     if "\\" not in text:
         return text
-    if any(escape in text for escape in _NOT_JSON):
+    if _NOT_JSON.search(text) is not None:
         return _ESCAPE.sub(_unescape_one, text)
     try:
         return _scan_json_string(text + '"', 0)[0]  # type: ignore[no-any-return]
@@ -421,10 +422,11 @@ def compact_nodes(
         else:
             node[key] = [old, value]
     finish()
-    links = {
-        sid: [oid for _, oid in sorted(pairs, key=_first) if oid in nodes]
-        for sid, pairs in refs.items()
-    }
+    links: dict[str, list[str]] = {}
+    for sid, pairs in refs.items():
+        if len(pairs) > 1:
+            pairs.sort(key=_first)  # stable: by predicate, then in line order
+        links[sid] = [oid for _, oid in pairs if oid in nodes]
     return nodes, links
 
 

@@ -466,21 +466,39 @@ def _first_references(
     """Where each of the ``wanted`` references is first found among ``node``'s values: a
     string, or ``{"@id": ...}``, equal to it; keys in order (not ``@id``, ``@type``), then
     array positions (-1 for a single value)."""
-    lengths = {len(ref) for ref in wanted}
+    lengths = {len(ref) for ref in wanted}  # most values are not references: skip them cheaply
     found: dict[str, tuple[str, int]] = {}
-    for key in sorted(k for k in node if not k.startswith("@")):
+    for key in sorted(node):
+        if key.startswith("@"):
+            continue
         value = node[key]
-        items = value if isinstance(value, list) else [value]
-        for i, item in enumerate(items):
-            if isinstance(item, dict) and len(item) == 1 and isinstance(item.get("@id"), str):
-                item = item["@id"]
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, dict):
+                    if len(item) != 1:
+                        continue
+                    item = item.get("@id")
+                if (
+                    isinstance(item, str)
+                    and len(item) in lengths
+                    and item in wanted
+                    and item not in found
+                ):
+                    found[item] = (key, i)
+                    if len(found) == len(wanted):
+                        return found
+        else:
+            if isinstance(value, dict):
+                if len(value) != 1:
+                    continue
+                value = value.get("@id")
             if (
-                isinstance(item, str)
-                and len(item) in lengths
-                and item in wanted
-                and item not in found
+                isinstance(value, str)
+                and len(value) in lengths
+                and value in wanted
+                and value not in found
             ):
-                found[item] = (key, i if isinstance(value, list) else -1)
+                found[value] = (key, -1)
                 if len(found) == len(wanted):
                     return found
     return found
