@@ -705,8 +705,11 @@ class AtomicWriter:
 
     def __init__(self, path: Path, *, compress: bool = False, compresslevel: int = 6) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        except FileNotFoundError:  # the folder is new
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         self._tmp = Path(tmp)
         self._raw: IO[bytes] = os.fdopen(fd, "wb")
         self._gzip = (
@@ -729,6 +732,7 @@ class AtomicWriter:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        published = False
         try:
             if self._gzip is not None:
                 self._gzip.close()
@@ -736,8 +740,11 @@ class AtomicWriter:
             if exc_type is None:
                 os.chmod(self._tmp, 0o644)
                 os.replace(self._tmp, self.path)
+                published = True
         finally:
-            self._tmp.unlink(missing_ok=True)
+            self._raw.close()
+            if not published:
+                self._tmp.unlink(missing_ok=True)
 
 
 def sha256_file(path: Path) -> str:
