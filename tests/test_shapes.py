@@ -400,6 +400,26 @@ CASES: list[tuple[str, str, str]] = [
     ("position-order", "paragraph positions 1, 3", replace(P2, "schema:position", "3")),
     ("position-order", "addressee positions 2, 2", replace(R1, "schema:position", "2")),
     ("position-order", "REF positions 1, 3", replace(REF2, "schema:position", "3")),
+    ("position-order", "paragraph positions 3, 2", replace(P1, "schema:position", "3")),
+    ("position-order", "a paragraph at 1 and 2", add(f"{P2} schema:position 1")),
+    (
+        "position-order",
+        "a paragraph at 1 as 01",
+        replace(P2, "schema:position", '"01"^^xsd:integer'),
+    ),
+    (
+        "position-order",
+        "a shared position and a gap on two paths",
+        replace(P2, "schema:position", "1") + " ; " + replace(REF2, "schema:position", "3"),
+    ),
+    (
+        "position-order",
+        "a version's paragraphs at 1, 1",
+        (
+            "three:DELETE { ?p schema:position 2 } INSERT { ?p schema:position 1 } "
+            "WHERE { ?v a cr:SourceVersion ; po:contains ?p . ?p schema:position 2 }"
+        ),
+    ),
     (
         "created-before-released",
         "released before created",
