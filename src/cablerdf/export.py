@@ -472,33 +472,19 @@ def _first_references(
         if key.startswith("@"):
             continue
         value = node[key]
-        if isinstance(value, list):
-            for i, item in enumerate(value):
-                if isinstance(item, dict):
-                    if len(item) != 1:
-                        continue
-                    item = item.get("@id")
-                if (
-                    isinstance(item, str)
-                    and len(item) in lengths
-                    and item in wanted
-                    and item not in found
-                ):
-                    found[item] = (key, i)
-                    if len(found) == len(wanted):
-                        return found
-        else:
-            if isinstance(value, dict):
-                if len(value) != 1:
+        items = enumerate(value) if isinstance(value, list) else ((-1, value),)
+        for i, item in items:
+            if isinstance(item, dict):
+                if len(item) != 1:
                     continue
-                value = value.get("@id")
+                item = item.get("@id")
             if (
-                isinstance(value, str)
-                and len(value) in lengths
-                and value in wanted
-                and value not in found
+                isinstance(item, str)
+                and len(item) in lengths
+                and item in wanted
+                and item not in found
             ):
-                found[value] = (key, -1)
+                found[item] = (key, i)
                 if len(found) == len(wanted):
                     return found
     return found
