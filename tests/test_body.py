@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cablerdf.model import Paragraph, Span
-from cablerdf.parsing.body import BodyLayout, lay_out_body, rebuild_body
+from cablerdf.parsing.body import BodyLayout, _LineNumbers, lay_out_body, rebuild_body
 
 DATA = Path(__file__).parent / "data" / "body"
 LABELS = {
@@ -379,3 +379,10 @@ def test_line_ending_variants_give_the_same_paragraphs(text: str) -> None:
     assert [(p.number, p.marking) for p in a.paragraphs] == [
         (p.number, p.marking) for p in b.paragraphs
     ]
+
+
+@given(st.text(alphabet="a\n\r ", max_size=60), st.lists(st.integers(0, 70), max_size=8))
+def test_line_numbers_count_the_newlines_before_an_offset(body: str, offsets: list[int]) -> None:
+    line_no = _LineNumbers(body)
+    for pos in offsets:
+        assert line_no(pos) == body.count("\n", 0, pos) + 1

@@ -1454,9 +1454,26 @@ def _diag(
     return Diagnostic(severity=severity, code=code, message=message, line=line, hint=hint)
 
 
-def _line_no(body: str, pos: int) -> int:
-    """The 1-based line of offset ``pos`` in ``body``."""
-    return body.count("\n", 0, pos) + 1
+class _LineNumbers:
+    """The 1-based line of an offset in a body; the newlines are found once, when first asked.
+
+    Counting the newlines before each offset anew would take time quadratic in the body's size
+    for a body with a diagnostic on each of many lines.
+    """
+
+    def __init__(self, body: str) -> None:
+        self._body = body
+        self._newlines: list[int] | None = None
+
+    def __call__(self, pos: int) -> int:
+        if self._newlines is None:
+            newlines = []
+            at = self._body.find("\n")
+            while at >= 0:
+                newlines.append(at)
+                at = self._body.find("\n", at + 1)
+            self._newlines = newlines
+        return bisect.bisect_left(self._newlines, pos) + 1
 
 
 def lay_out_body(body: str) -> tuple[BodyLayout, list[Diagnostic]]:
@@ -1479,6 +1496,7 @@ def lay_out_body(body: str) -> tuple[BodyLayout, list[Diagnostic]]:
                 "nothing to lay out; check the reader's body split",
             )
         ]
+    line_no = _LineNumbers(body)
     digits = digit_mask(body)
     raw_lines = split_lines(body)
     zone_end = _zone_end(body)
@@ -1512,9 +1530,9 @@ def lay_out_body(body: str) -> tuple[BodyLayout, list[Diagnostic]]:
         diags.append(
             _diag(
                 "body.preamble-repeated",
-                f"the preamble is printed again at body line {_line_no(body, gap_end)}",
+                f"the preamble is printed again at body line {line_no(gap_end)}",
                 "the fields are read from the second, complete copy",
-                line=_line_no(body, gap_end),
+                line=line_no(gap_end),
             )
         )
     elif second is not None:
@@ -1523,10 +1541,10 @@ def lay_out_body(body: str) -> tuple[BodyLayout, list[Diagnostic]]:
         diags.append(
             _diag(
                 "body.appended-text",
-                f"another cable's text begins at body line {_line_no(body, hi)}",
+                f"another cable's text begins at body line {line_no(hi)}",
                 "only the text before it is laid out as this cable",
                 Severity.WARNING,
-                line=_line_no(body, hi),
+                line=line_no(hi),
             )
         )
     fields: dict[str, str] = {}
@@ -1576,10 +1594,10 @@ def lay_out_body(body: str) -> tuple[BodyLayout, list[Diagnostic]]:
         diags.append(
             _diag(
                 f"body.paragraph-number-{kind}",
-                f"paragraph numbering {word} at body line {_line_no(body, pos)}: "
+                f"paragraph numbering {word} at body line {line_no(pos)}: "
                 f"expected {expected}, found {printed}",
                 "the number is kept as printed",
-                line=_line_no(body, pos),
+                line=line_no(pos),
             )
         )
     # pilcrows outside the number prefixes of the starts (which are in order and disjoint)
