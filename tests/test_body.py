@@ -21,7 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cablerdf.model import Paragraph, Span
-from cablerdf.parsing.body import BodyLayout, _LineNumbers, lay_out_body, rebuild_body
+from cablerdf.parsing.body import BodyLayout, _line_no, lay_out_body, rebuild_body
+from cablerdf.parsing.paragraphs import split_lines
 
 DATA = Path(__file__).parent / "data" / "body"
 LABELS = {
@@ -383,6 +384,6 @@ def test_line_ending_variants_give_the_same_paragraphs(text: str) -> None:
 
 @given(st.text(alphabet="a\n\r ", max_size=60), st.lists(st.integers(0, 70), max_size=8))
 def test_line_numbers_count_the_newlines_before_an_offset(body: str, offsets: list[int]) -> None:
-    line_no = _LineNumbers(body)
+    lines = split_lines(body)
     for pos in offsets:
-        assert line_no(pos) == body.count("\n", 0, pos) + 1
+        assert _line_no(lines, pos) == body.count("\n", 0, pos) + 1

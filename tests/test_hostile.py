@@ -250,7 +250,7 @@ def _growth_worker(build: Callable[[int], Callable[[], object]], n: int, out: Co
     try:
         gc.collect()
         gc.disable()
-        for _ in range(3):  # alternate the sizes, so that a busy moment hits both
+        for _ in range(5):  # alternate the sizes, so that a busy moment hits both
             for k, fn in enumerate((small, large)):
                 started = time.process_time()
                 fn()
@@ -337,7 +337,9 @@ QUADRATIC = [
         id="parsing/body.py _headings and _numbered: scans of all lines per paragraph start",
     ),
     pytest.param(
-        _lay_out(lambda n: "".join(f"{k % 3 + 1}. (C) x\n" for k in range(n))),
+        # lines of some length: the cost of counting the newlines before each diagnostic
+        # then outgrows the rest of the work at sizes that are quick to time
+        _lay_out(lambda n: "".join(f"{k % 3 + 1}. (C) " + "word " * 40 + "\n" for k in range(n))),
         1_000,
         id="parsing/body.py lay_out_body: line numbers of many paragraph-number diagnostics",
     ),

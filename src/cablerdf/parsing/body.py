@@ -1454,26 +1454,11 @@ def _diag(
     return Diagnostic(severity=severity, code=code, message=message, line=line, hint=hint)
 
 
-class _LineNumbers:
-    """The 1-based line of an offset in a body; the newlines are found once, when first asked.
-
-    Counting the newlines before each offset anew would take time quadratic in the body's size
-    for a body with a diagnostic on each of many lines.
-    """
-
-    def __init__(self, body: str) -> None:
-        self._body = body
-        self._newlines: list[int] | None = None
-
-    def __call__(self, pos: int) -> int:
-        if self._newlines is None:
-            newlines = []
-            at = self._body.find("\n")
-            while at >= 0:
-                newlines.append(at)
-                at = self._body.find("\n", at + 1)
-            self._newlines = newlines
-        return bisect.bisect_left(self._newlines, pos) + 1
+def _line_no(raw_lines: list[Line], pos: int) -> int:
+    """The 1-based line of offset ``pos``, given the body's lines between its line breaks
+    (:func:`split_lines` without cuts): a bisection, not a count of the newlines before it,
+    which would take quadratic time for a diagnostic on each of many lines."""
+    return bisect.bisect_right(raw_lines, pos, key=_line_start)
 
 
 def lay_out_body(body: str) -> tuple[BodyLayout, list[Diagnostic]]:
@@ -1496,7 +1481,6 @@ def lay_out_body(body: str) -> tuple[BodyLayout, list[Diagnostic]]:
                 "nothing to lay out; check the reader's body split",
             )
         ]
-    line_no = _LineNumbers(body)
     digits = digit_mask(body)
     raw_lines = split_lines(body)
     zone_end = _zone_end(body)
@@ -1530,9 +1514,9 @@ def lay_out_body(body: str) -> tuple[BodyLayout, list[Diagnostic]]:
         diags.append(
             _diag(
                 "body.preamble-repeated",
-                f"the preamble is printed again at body line {line_no(gap_end)}",
+                f"the preamble is printed again at body line {_line_no(raw_lines, gap_end)}",
                 "the fields are read from the second, complete copy",
-                line=line_no(gap_end),
+                line=_line_no(raw_lines, gap_end),
             )
         )
     elif second is not None:
@@ -1541,10 +1525,10 @@ def lay_out_body(body: str) -> tuple[BodyLayout, list[Diagnostic]]:
         diags.append(
             _diag(
                 "body.appended-text",
-                f"another cable's text begins at body line {line_no(hi)}",
+                f"another cable's text begins at body line {_line_no(raw_lines, hi)}",
                 "only the text before it is laid out as this cable",
                 Severity.WARNING,
-                line=line_no(hi),
+                line=_line_no(raw_lines, hi),
             )
         )
     fields: dict[str, str] = {}
@@ -1594,10 +1578,10 @@ def lay_out_body(body: str) -> tuple[BodyLayout, list[Diagnostic]]:
         diags.append(
             _diag(
                 f"body.paragraph-number-{kind}",
-                f"paragraph numbering {word} at body line {line_no(pos)}: "
+                f"paragraph numbering {word} at body line {_line_no(raw_lines, pos)}: "
                 f"expected {expected}, found {printed}",
                 "the number is kept as printed",
-                line=line_no(pos),
+                line=_line_no(raw_lines, pos),
             )
         )
     # pilcrows outside the number prefixes of the starts (which are in order and disjoint)
